@@ -1,0 +1,52 @@
+# The two commands of the quick start, `make demo` and `make test`, each do
+# their own set-up on a fresh Debian 12 machine: Debian packages first
+# (skipped when already there), then the project's virtualenv (rebuilt only
+# when pyproject.toml changes). Run as root or with sudo available.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# What the suite and the demo use from Debian: the PC/SC daemon and the
+# virtual reader driver, headers and swig to compile pyscard, a virtual X
+# display, fonts that hold Georgian, zbar to read printed QR codes back,
+# espeak-ng for the voice guide, systemd-analyze for the unit checks.
+APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev \
+	python3-venv xvfb xauth libmtdev1 libgl1-mesa-dri fonts-dejavu-core \
+	fonts-noto-core libzbar0 espeak-ng systemd xdotool
+
+.PHONY: demo test deps venv lint bench clean
+
+demo: venv
+	$(BIN)/kiosk demo $(DEMO_ARGS)
+
+test: venv
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check kiosk screens devices offline_queue tests bench
+
+bench: venv
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: deps $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip wheel setuptools
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python -m kiosk.i18n compile
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
