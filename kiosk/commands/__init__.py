@@ -1,0 +1,1 @@
+"""Subcommands of `kiosk`: one module each, found by `kiosk.cli` at start."""

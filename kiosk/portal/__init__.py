@@ -1,0 +1,1 @@
+"""Everything the kiosk asks of the citizen portal: client, errors, simulator."""
