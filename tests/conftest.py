@@ -1,0 +1,12 @@
+"""Shared test set-up. Parts register their own fixture plugins here."""
+
+import os
+import tempfile
+
+# Kivy reads these at import: keep it out of ~/.kivy and away from pytest's argv
+# in every worker, whichever test imports it first.
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+
+pytest_plugins: list[str] = []
