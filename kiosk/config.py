@@ -121,8 +121,9 @@ SECTIONS = {name: globals()[typ] if isinstance(typ, str) else typ for name, typ 
 Check = Callable[[Any], str | None]
 
 
-def _one_of(choices: tuple[str, ...]) -> Check:
-    return lambda v: None if v in choices else f"must be one of {', '.join(choices)}, not {v!r}"
+def _one_of(choices: tuple[object, ...]) -> Check:
+    listed = ", ".join(str(c) for c in choices)
+    return lambda v: None if v in choices else f"must be one of {listed}, not {v!r}"
 
 
 def _between(low: float, high: float) -> Check:
@@ -177,7 +178,7 @@ CHECKS: dict[str, Check] = {
     "portal.connect_timeout_s": _between(0.1, 60),
     "portal.read_timeout_s": _between(0.1, 300),
     "printer.connection": _printer_connection,
-    "printer.width_dots": _one_of((576, 384)),  # type: ignore[arg-type]
+    "printer.width_dots": _one_of((576, 384)),
     "storage.dir": _non_empty,
     "storage.min_free_mb": _between(1, 100_000),
     "storage.keep_delivered_days": _between(0, 3650),

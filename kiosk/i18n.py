@@ -70,6 +70,7 @@ def parse_po(text: str) -> dict[str, str]:
 
 def compile_mo(messages: dict[str, str]) -> bytes:
     """GNU .mo bytes for ``messages`` (the format gettext.GNUTranslations reads)."""
+    messages = {"": "Content-Type: text/plain; charset=UTF-8\n", **messages}
     keys = sorted(messages)
     ids = b"".join(k.encode() + b"\0" for k in keys)
     strs = b"".join(messages[k].encode() + b"\0" for k in keys)
@@ -126,7 +127,6 @@ def _domain_catalog(po: Path) -> gettext.NullTranslations:
         with mo.open("rb") as fh:
             return gettext.GNUTranslations(fh)
     messages = parse_po(_HEADER + po.read_text(encoding="utf-8"))
-    messages[""] = "Content-Type: text/plain; charset=UTF-8\n"
     return gettext.GNUTranslations(io.BytesIO(compile_mo(messages)))
 
 
