@@ -1,0 +1,302 @@
+"""The kiosk's conductor: turns device, portal and queue events into visit events.
+
+Screens call the controller and listen to the state machine; the controller
+talks to the card, the portal, the outbox and the printer. Every public
+method returns at once: anything that may block (a card APDU, an HTTP call,
+an fsync, a print) runs on a worker thread and ends as an event on the
+machine, so the screen never freezes. It imports no Kivy.
+
+Card work is tied to the card session it started in: an answer that comes
+back after the card was pulled, or after another citizen's card went in, is
+dropped rather than applied to the wrong visit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kiosk.config import Config
+from kiosk.i18n import Translator
+from kiosk.logs import event
+from kiosk.portal.errors import PortalError, PortalOffline, PortalUnauthorised
+from kiosk.session import State, Timing, VisitMachine
+
+log = logging.getLogger("kiosk.controller")
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """What the screens show about the machine itself (never personal data)."""
+
+    reader: str = "no_reader"  # no_reader, no_card, card_error, unknown_card, ready
+    printer: str = "offline"  # ready, near_end, paper_out, cover_open, offline
+    network_online: bool = False
+    queue_pending: int = 0
+    can_accept: bool = True  # False when the disk is too full to take a submission
+
+
+@dataclass
+class Parts:
+    """The devices and services the controller drives; any may be missing.
+
+    ``login`` is ``kiosk.login``'s card login: (card, pin, portal) -> outcome.
+    Each is optional so the core can run (and be tested) with what exists.
+    """
+
+    portal: Any = None
+    login: Callable[..., Any] | None = None
+    outbox: Any = None
+    forwarder: Any = None
+    network: Any = None
+    printer: Any = None
+    journal: Any = None
+    catalog: Any = None
+    reader: Any = None
+    extra_stop: list[Callable[[], None]] = field(default_factory=list)
+
+
+class KioskController:
+    def __init__(self, config: Config, parts: Parts | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.parts = parts or Parts()
+        session = config.session
+        self.machine = VisitMachine(
+            Timing(session.idle_timeout_s, session.idle_warning_s, session.max_session_s,
+                   session.max_extensions),
+            default_language=config.kiosk.default_language,
+            clock=clock,
+        )
+        self.translator = Translator(config.kiosk.default_language, config.kiosk.languages)
+        self.catalog = self.parts.catalog
+        self.demo: Any = None
+        self.status = DeviceStatus()
+        self._status_listeners: list[Callable[[DeviceStatus], None]] = []
+        self._status_lock = threading.Lock()
+        self._card: Any = None
+        self._card_session: str | None = None
+        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-worker")
+        self._stopped = threading.Event()
+        self.machine.subscribe(self._on_transition)
+
+    # ------------------------------------------------------------ life cycle
+    def start(self) -> None:
+        network = self.parts.network
+        if network is not None:
+            network.subscribe(lambda online: self._set_status(network_online=bool(online)))
+            network.start()
+        if self.parts.forwarder is not None:
+            self.parts.forwarder.subscribe(lambda *_: self._refresh_queue_status())
+            self.parts.forwarder.start()
+        if self.parts.reader is not None:
+            self.parts.reader.start()
+        self._refresh_queue_status()
+        threading.Thread(target=self._poll_printer, name="printer-status", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        for part in (self.parts.reader, self.parts.forwarder, self.parts.network):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:
+                    log.exception("stopping %s failed", type(part).__name__)
+        for stop in self.parts.extra_stop:
+            stop()
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------ statuses
+    def subscribe_status(self, listener: Callable[[DeviceStatus], None]) -> None:
+        self._status_listeners.append(listener)
+
+    def _set_status(self, **changes: Any) -> None:
+        with self._status_lock:
+            new = replace(self.status, **changes)
+            if new == self.status:
+                return
+            self.status = new
+        for listener in list(self._status_listeners):
+            try:
+                listener(new)
+            except Exception:
+                log.exception("status listener failed")
+
+    def _refresh_queue_status(self) -> None:
+        outbox = self.parts.outbox
+        if outbox is None:
+            return
+        try:
+            pending = outbox.count("pending") + outbox.count("in_flight")
+            can_accept = outbox.can_accept(self.config.storage.min_free_mb)
+        except Exception:
+            log.exception("queue status unavailable")
+            return
+        self._set_status(queue_pending=pending, can_accept=can_accept)
+
+    def _poll_printer(self) -> None:
+        while not self._stopped.is_set():
+            printer = self.parts.printer
+            if printer is not None:
+                try:
+                    self._set_status(printer=str(printer.status(timeout_s=0.5)))
+                except Exception:
+                    self._set_status(printer="offline")
+            self._stopped.wait(5.0)
+
+    # ------------------------------------------------------------ the card
+    def on_reader_status(self, status: str, card: Any = None, card_session_id: str | None = None) -> None:
+        """The card reader service's one callback (called on its thread)."""
+        status = str(status)
+        self._set_status(reader=status)
+        if status == "ready" and card is not None and card_session_id:
+            self._card, self._card_session = card, card_session_id
+            if self.machine.card_inserted(card_session_id):
+                self._work(self._read_tries, card, card_session_id)
+        elif status in ("unknown_card", "card_error"):
+            self._card, self._card_session = None, None
+            if self.machine.state == State.ATTRACT:
+                self.machine.card_inserted(card_session_id or f"bad-{time.monotonic()}")
+            self.machine.card_failed(status)
+        else:  # no_card, no_reader
+            self._card, self._card_session = None, None
+            self.machine.card_removed()
+
+    def _still_current(self, card_session_id: str) -> bool:
+        return self._card_session == card_session_id and self.machine.visit.card_session_id == card_session_id
+
+    def _read_tries(self, card: Any, card_session_id: str) -> None:
+        try:
+            tries = card.pin_tries_left()
+        except Exception as exc:
+            event(log, "reading PIN tries failed", error=type(exc).__name__)
+            if self._still_current(card_session_id):
+                self.machine.card_failed("card_error")
+            return
+        if self._still_current(card_session_id):
+            self.machine.card_ready(tries)
+
+    def submit_pin(self, pin: bytearray) -> None:
+        """Hands the PIN pad's buffer to the card; the buffer is wiped whatever happens."""
+        card, session_id = self._card, self._card_session
+        if card is None or session_id is None or self.parts.login is None or not self.machine.pin_submitted():
+            _wipe(pin)
+            return
+        self._work(self._login_with_card, card, session_id, pin)
+
+    def _login_with_card(self, card: Any, session_id: str, pin: bytearray) -> None:
+        try:
+            outcome = self.parts.login(card, pin, self.parts.portal)  # type: ignore[misc]
+        except Exception as exc:
+            event(log, "card login failed", error=type(exc).__name__)
+            outcome = None
+        finally:
+            _wipe(pin)
+        if not self._still_current(session_id):
+            return  # the card left, or another citizen's card is in: drop it
+        self._apply_login_outcome(outcome)
+
+    def _apply_login_outcome(self, outcome: Any) -> None:
+        kind = type(outcome).__name__
+        event(log, "login outcome", outcome=kind)
+        if kind == "LoginOk":
+            self.machine.authenticated(dict(outcome.citizen), offline=outcome.offline,
+                                       token=outcome.token, first_login=outcome.first_login)
+        elif kind == "WrongPin":
+            self.machine.pin_wrong(outcome.tries_left)
+        elif kind == "PinBlocked":
+            self.machine.pin_blocked()
+        elif kind == "CardRemoved":
+            self.machine.card_removed()
+        else:
+            reasons = {"CardExpired": "card_expired", "CardRevoked": "card_revoked",
+                       "UnknownCard": "unknown_card"}
+            reason = reasons.get(kind) or getattr(outcome, "reason", None) or "card_error"
+            self.machine.login_failed(str(reason))
+
+    # ------------------------------------------------------------ password login
+    def start_password_login(self) -> None:
+        self.machine.start_password_login()
+
+    def submit_password(self, username: str, password: str) -> None:
+        if self.parts.portal is None or not self.machine.password_submitted():
+            return
+        self._work(self._login_with_password, username, password)
+
+    def _login_with_password(self, username: str, password: str) -> None:
+        try:
+            answer = self.parts.portal.auth_password(username, password)
+        except PortalUnauthorised:
+            self.machine.login_failed("bad_credentials")
+            return
+        except PortalOffline:
+            self.machine.login_failed("portal_offline")  # a password needs the portal
+            return
+        except PortalError:
+            self.machine.login_failed("portal_error")
+            return
+        self.machine.authenticated(answer["citizen"], offline=False, token=answer.get("session_token"),
+                                   first_login=bool(answer.get("first_login")))
+
+    # ------------------------------------------------------------ browsing
+    def select_language(self, language: str) -> None:
+        self.translator.set_language(language)
+        self.machine.select_language(language)
+
+    def activity(self) -> None:
+        self.machine.activity()
+
+    def extend(self) -> bool:
+        return self.machine.extend()
+
+    def cancel(self) -> None:
+        self.machine.cancel()
+
+    def logout(self) -> None:
+        self.machine.logout()
+
+    def navigate(self, target: State | str, category_id: str | None = None,
+                 service_id: str | None = None) -> bool:
+        return self.machine.navigate(State(target), category_id=category_id, service_id=service_id)
+
+    def complete_profile(self, mobile: str, email: str) -> None:
+        token, portal = self.machine.visit.token, self.parts.portal
+        if portal is None or token is None:
+            self.machine.profile_completed(mobile, email)
+            return
+
+        def save() -> None:
+            try:
+                portal.update_profile(token, mobile, email)
+            except PortalError as exc:
+                event(log, "profile update failed", error=type(exc).__name__)
+            self.machine.profile_completed(mobile, email)
+
+        self._work(save)
+
+    # ------------------------------------------------------------ plumbing
+    def _work(self, func: Callable[..., None], *args: Any) -> None:
+        def guarded() -> None:
+            try:
+                func(*args)
+            except Exception:
+                log.exception("background task %s failed", func.__name__)
+
+        try:
+            self._workers.submit(guarded)
+        except RuntimeError:  # shut down: the kiosk is stopping
+            pass
+
+    def _on_transition(self, transition: Any) -> None:
+        if transition.wiped:
+            self.translator.set_language(self.machine.language)
+
+
+def _wipe(buffer: bytearray) -> None:
+    for i in range(len(buffer)):
+        buffer[i] = 0

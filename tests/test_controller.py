@@ -1,0 +1,124 @@
+"""The controller's own rules, with stand-in cards: buffers wiped, stale answers dropped.
+
+The real card, reader and portal are exercised end to end in the PC/SC and
+UI tests; here a card object that answers at a chosen moment lets the races
+be placed exactly.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from kiosk.config import Config
+from kiosk.controller import KioskController, Parts
+from kiosk.session import State
+
+
+@dataclass
+class LoginOk:
+    citizen: dict
+    offline: bool = False
+    token: str | None = "tok"
+    first_login: bool = False
+
+
+@dataclass
+class WrongPin:
+    tries_left: int
+
+
+class SlowCard:
+    def __init__(self, tries: int = 3) -> None:
+        self.tries = tries
+        self.release = threading.Event()
+
+    def pin_tries_left(self) -> int:
+        return self.tries
+
+
+def wait_for(predicate, timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+def make(login) -> KioskController:
+    controller = KioskController(Config(), Parts(login=login))
+    return controller
+
+
+def test_pin_buffer_is_wiped_after_login() -> None:
+    seen = {}
+
+    def login(card, pin, portal):
+        seen["during"] = bytes(pin)
+        return LoginOk({"given_name": "ნინო"})
+
+    controller = make(login)
+    controller.on_reader_status("ready", SlowCard(), "s1")
+    wait_for(lambda: controller.machine.state == State.PIN)
+    pin = bytearray(b"1234")
+    controller.submit_pin(pin)
+    wait_for(lambda: controller.machine.state == State.HOME)
+    assert seen["during"] == b"1234"
+    assert pin == bytearray(4), "the PIN pad's buffer must be zeroed"
+    controller.stop()
+
+
+def test_pin_ignored_and_wiped_when_no_card() -> None:
+    controller = make(lambda *a: LoginOk({}))
+    pin = bytearray(b"9876")
+    controller.submit_pin(pin)
+    assert pin == bytearray(4)
+    assert controller.machine.state == State.ATTRACT
+    controller.stop()
+
+
+def test_answer_for_a_pulled_card_never_reaches_the_next_citizen() -> None:
+    gate = threading.Event()
+
+    def login(card, pin, portal):
+        gate.wait(3)
+        return LoginOk({"given_name": "first citizen"})
+
+    controller = make(login)
+    controller.on_reader_status("ready", SlowCard(), "first")
+    wait_for(lambda: controller.machine.state == State.PIN)
+    controller.submit_pin(bytearray(b"1234"))
+    controller.on_reader_status("no_card")
+    controller.on_reader_status("ready", SlowCard(), "second")
+    wait_for(lambda: controller.machine.state == State.PIN)
+    gate.set()
+    time.sleep(0.2)
+    assert controller.machine.state == State.PIN
+    assert controller.machine.visit.citizen == {}
+    assert controller.machine.visit.card_session_id == "second"
+    controller.stop()
+
+
+def test_wrong_pin_and_unknown_card_become_screens() -> None:
+    controller = make(lambda card, pin, portal: WrongPin(2))
+    controller.on_reader_status("ready", SlowCard(), "s")
+    wait_for(lambda: controller.machine.state == State.PIN)
+    controller.submit_pin(bytearray(b"0000"))
+    wait_for(lambda: controller.machine.reason == "wrong_pin")
+    assert controller.machine.visit.pin_tries_left == 2
+    controller.on_reader_status("no_card")
+    assert controller.machine.state == State.ATTRACT
+    controller.on_reader_status("unknown_card")
+    assert controller.machine.state == State.ERROR and controller.machine.reason == "unknown_card"
+    assert controller.status.reader == "unknown_card"
+    controller.stop()
+
+
+def test_status_listeners_hear_only_changes() -> None:
+    controller = make(None)
+    heard = []
+    controller.subscribe_status(heard.append)
+    controller.on_reader_status("no_card")
+    controller.on_reader_status("no_card")
+    assert [s.reader for s in heard] == ["no_card"]
+    controller.stop()
