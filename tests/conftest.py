@@ -9,4 +9,6 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "tests.portal_fixtures",  # the portal simulator, client and contract check
+]
