@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from kiosk.logs import setup_logging
 
-    setup_logging(getattr(args, "verbose", False))
+    setup_logging(getattr(args, "verbose", False), to_stdout=getattr(args, "logs_to_stdout", False))
     try:
         return int(args.handler(args) or 0)
     except ConfigError as exc:

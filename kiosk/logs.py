@@ -38,11 +38,13 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def setup_logging(verbose: bool = False) -> None:
+def setup_logging(verbose: bool = False, to_stdout: bool = False) -> None:
+    """Structured lines to stdout for the long-running kiosk (journald), else to
+    stderr, so that a command's own output (`doctor --json`) stays parseable."""
     root = logging.getLogger()
     if any(isinstance(h.formatter, KeyValueFormatter) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(sys.stdout if to_stdout else sys.stderr)
     handler.setFormatter(KeyValueFormatter())
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
