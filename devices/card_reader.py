@@ -1,0 +1,453 @@
+"""The card reader service: one background loop that watches PC/SC and hands out cards.
+
+Modelled on VotingWorks' card reader: the reader is a value with a few
+statuses (`ReaderStatus`), pushed to ONE callback and only when they change;
+only a ``ready`` state carries an `EidCard`, so nothing can talk to a card
+that is not there. Each insertion gets a fresh ``card_session_id``: a card
+pulled and another pushed in, however fast, is a different visit.
+
+Why not pyscard's CardMonitor: it dies for good when pcscd restarts and has
+missed a card already present at start (research/pcsc-testing.md). This
+loop uses SCardGetStatusChange with a short timeout plus the
+``\\\\?PnP?\\Notification`` pseudo reader, and re-establishes its PC/SC
+context after any transport error, so an unplugged reader or a restarted
+pcscd heals without a technician.
+
+Two PC/SC contexts are used on purpose: pcsc-lite serialises calls per
+context, so a blocking SCardGetStatusChange on the same context would hold
+up the login thread's SCardTransmit. The card is opened EXCLUSIVE (nobody
+else may talk to it while a citizen's PIN is verified on it) and stale
+handles are disconnected explicitly (a garbage-collected handle powers the
+card off under the next one).
+
+All 61xx / 6Cxx handling happens in `CardSession.transmit`, the only path to
+the card. APDU bytes are never logged.
+
+Core API (used by kiosk.controller):
+    service = CardReaderService(on_change, reader_name=cfg.reader.name,
+                                allow_test_cards=cfg.reader.allow_virtual_reader)
+    service.start(); ...; service.stop()
+    on_change(ReaderState(status, reader, card, card_session_id, atr, detail))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from smartcard import scard
+
+from devices.apdu import MalformedResponse, Response, transmit_complete
+from devices.eid.card import (
+    CardCommunicationError,
+    CardError,
+    CardRemovedError,
+    EidCard,
+    UnknownCardError,
+    card_for_atr,
+)
+from kiosk.logs import event
+
+log = logging.getLogger(__name__)
+
+PNP_READER = "\\\\?PnP?\\Notification"
+STATE_COUNTER_SHIFT = 16  # pcsc-lite keeps an insert/remove counter in the high word
+
+# Answers meaning "this card session is over": the card left, was reset under
+# us, or pcscd / the reader went away with it.
+_SESSION_GONE = {
+    scard.SCARD_W_REMOVED_CARD,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_E_NO_SMARTCARD,
+    scard.SCARD_E_INVALID_HANDLE,
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_E_READER_UNAVAILABLE,
+    scard.SCARD_E_UNKNOWN_READER,
+}
+_CONTEXT_LOST = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_E_INVALID_HANDLE,
+    scard.SCARD_F_COMM_ERROR,
+    scard.SCARD_F_INTERNAL_ERROR,
+    scard.SCARD_E_NO_MEMORY,
+}
+
+
+class ReaderStatus(enum.StrEnum):
+    NO_READER = "no_reader"
+    NO_CARD = "no_card"
+    CARD_ERROR = "card_error"
+    UNKNOWN_CARD = "unknown_card"
+    READY = "ready"
+
+
+@dataclass(frozen=True)
+class ReaderState:
+    """What the kiosk may know about the reader right now. ``detail`` is for technicians
+    (never personal data); ``card`` is set only when ``status`` is READY."""
+
+    status: ReaderStatus
+    reader: str | None = None
+    card: EidCard | None = None
+    card_session_id: str | None = None
+    atr: bytes | None = None
+    detail: str = ""
+
+    def same_as(self, other: ReaderState) -> bool:
+        return (self.status, self.reader, self.card_session_id) == (
+            other.status,
+            other.reader,
+            other.card_session_id,
+        )
+
+
+class _ContextLost(Exception):
+    """pcscd went away (or its answers stopped making sense): start over."""
+
+
+def _message(code: int) -> str:
+    return f"{scard.SCardGetErrorMessage(code)} (0x{code & 0xFFFFFFFF:08X})"
+
+
+class CardSession:
+    """One connection to one inserted card: the `Transport` the card classes use."""
+
+    def __init__(self, reader: str, context: int, handle: int, protocol: int, event_counter: int) -> None:
+        self.reader = reader
+        self.card_session_id = uuid.uuid4().hex
+        self.event_counter = event_counter
+        self._context = context
+        self._handle = handle
+        self._protocol = protocol
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def atr(self) -> bytes:
+        with self._lock:
+            result, _reader, _state, _protocol, atr = scard.SCardStatus(self._handle)
+        if result != scard.SCARD_S_SUCCESS:
+            raise self._error(result)
+        return bytes(atr)
+
+    def transmit(self, apdu: bytes | bytearray) -> Response:
+        """Send one command and return the complete answer (61xx/6Cxx followed here)."""
+        with self._lock:
+            if self._closed:
+                raise CardRemovedError("the card session has ended")
+            try:
+                return transmit_complete(self._raw_transmit, apdu)
+            except MalformedResponse as exc:
+                raise CardCommunicationError(str(exc)) from None
+
+    def _raw_transmit(self, apdu: bytes | bytearray) -> bytes:
+        pci = scard.SCARD_PCI_T0 if self._protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
+        command = list(apdu)
+        try:
+            result, response = scard.SCardTransmit(self._handle, pci, command)
+        finally:
+            command.clear()  # the list may hold a PIN's digits: drop it at once
+        if result != scard.SCARD_S_SUCCESS:
+            raise self._error(result)
+        return bytes(response)
+
+    def _error(self, result: int) -> CardError:
+        if result in _SESSION_GONE or self._closed:
+            return CardRemovedError(_message(result))
+        return CardCommunicationError(_message(result))
+
+    def warm_reset(self) -> None:
+        """Reset the card without powering it off: what a badly seated card needs."""
+        with self._lock:
+            result, protocol = scard.SCardReconnect(
+                self._handle,
+                scard.SCARD_SHARE_EXCLUSIVE,
+                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+                scard.SCARD_RESET_CARD,
+            )
+            if result != scard.SCARD_S_SUCCESS:
+                raise self._error(result)
+            self._protocol = protocol
+
+    def close(self, disposition: int = scard.SCARD_UNPOWER_CARD) -> None:
+        """Disconnect and release; unpowering makes the card forget a verified PIN."""
+        self._closed = True
+        # A transmit to a mute card may hold the lock; it fails once the card goes,
+        # and the handle is released here or by the next close call.
+        if not self._lock.acquire(timeout=2.0):
+            return
+        try:
+            if self._handle:
+                with contextlib.suppress(Exception):
+                    scard.SCardDisconnect(self._handle, disposition)
+                self._handle = 0
+            if self._context:
+                with contextlib.suppress(Exception):
+                    scard.SCardReleaseContext(self._context)
+                self._context = 0
+        finally:
+            self._lock.release()
+
+
+class CardReaderService:
+    """Watches one reader in a background thread and reports `ReaderState` changes."""
+
+    def __init__(
+        self,
+        on_change: Callable[[ReaderState], None],
+        *,
+        reader_name: str = "",
+        allow_test_cards: bool = False,
+        poll_ms: int = 250,
+        connect_attempts: int = 3,
+        warm_resets: int = 3,
+        retry_interval_s: float = 0.25,
+    ) -> None:
+        self._on_change = on_change
+        self.reader_name = reader_name
+        self.allow_test_cards = allow_test_cards
+        self.poll_ms = poll_ms
+        self.connect_attempts = connect_attempts
+        self.warm_resets = warm_resets
+        self.retry_interval_s = retry_interval_s
+        self._state = ReaderState(ReaderStatus.NO_READER, detail="not started")
+        self._session: CardSession | None = None
+        self._context = 0
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Monotonic time PC/SC last reported a new card, for the bench.
+        self.card_seen_at: float | None = None
+
+    @property
+    def state(self) -> ReaderState:
+        return self._state
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="card-reader", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        context = self._context
+        if context:
+            with contextlib.suppress(Exception):
+                scard.SCardCancel(context)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._close_session()
+
+    def forget_pin(self) -> None:
+        """Warm-reset the present card so a verified PIN does not outlive a visit."""
+        session = self._session
+        if session is not None and not session.closed:
+            with contextlib.suppress(CardError):
+                session.warm_reset()
+
+    # -- the loop --------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._establish()
+                self._watch()
+            except _ContextLost as exc:
+                self._lost(str(exc))
+            except Exception as exc:  # the loop must outlive any surprise
+                log.exception("card reader loop failed")
+                self._lost(f"{type(exc).__name__}")
+            finally:
+                self._release_context()
+
+    def _lost(self, why: str) -> None:
+        self._close_session()
+        self._set(ReaderState(ReaderStatus.NO_READER, detail=why))
+        self._stopping.wait(self.retry_interval_s)
+
+    def _establish(self) -> None:
+        try:
+            result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        except Exception as exc:  # pyscard raises instead of returning on some errors
+            raise _ContextLost(f"no PC/SC service: {exc}") from None
+        if result != scard.SCARD_S_SUCCESS:
+            raise _ContextLost(f"no PC/SC service: {_message(result)}")
+        self._context = context
+
+    def _release_context(self) -> None:
+        context, self._context = self._context, 0
+        if context:
+            with contextlib.suppress(Exception):
+                scard.SCardReleaseContext(context)
+
+    def _watch(self) -> None:
+        pnp_state = scard.SCARD_STATE_UNAWARE
+        while not self._stopping.is_set():
+            reader = self._pick_reader()
+            if reader is None:
+                self._close_session()
+                self._set(ReaderState(ReaderStatus.NO_READER, detail="no reader connected"))
+                result, states = scard.SCardGetStatusChange(
+                    self._context, self.poll_ms, [(PNP_READER, pnp_state)]
+                )
+                self._check(result)
+                if states:
+                    pnp_state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+                continue
+            pnp_state = self._watch_reader(reader, pnp_state)
+
+    def _watch_reader(self, reader: str, pnp_state: int) -> int:
+        """Follow one reader until it or the reader list changes; returns the PnP state."""
+        reader_state = scard.SCARD_STATE_UNAWARE
+        while not self._stopping.is_set():
+            result, states = scard.SCardGetStatusChange(
+                self._context, self.poll_ms, [(reader, reader_state), (PNP_READER, pnp_state)]
+            )
+            if result in (scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE):
+                return pnp_state  # the reader left: list again
+            self._check(result)
+            if result == scard.SCARD_E_TIMEOUT:
+                continue
+            _, event_state, atr = states[0]
+            new_pnp = states[1][1]
+            reader_state = event_state & ~scard.SCARD_STATE_CHANGED
+            if event_state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
+                return new_pnp & ~scard.SCARD_STATE_CHANGED
+            self._reader_changed(reader, event_state, bytes(atr))
+            if new_pnp & scard.SCARD_STATE_CHANGED and pnp_state != scard.SCARD_STATE_UNAWARE:
+                return new_pnp & ~scard.SCARD_STATE_CHANGED  # readers added or removed
+            pnp_state = new_pnp & ~scard.SCARD_STATE_CHANGED
+        return pnp_state
+
+    def _check(self, result: int) -> None:
+        if result in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT):
+            return
+        if result == scard.SCARD_E_CANCELLED and self._stopping.is_set():
+            return
+        raise _ContextLost(_message(result))
+
+    def _pick_reader(self) -> str | None:
+        result, readers = scard.SCardListReaders(self._context, [])
+        if result == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return None
+        if result != scard.SCARD_S_SUCCESS:
+            raise _ContextLost(_message(result))
+        for name in readers:
+            if self.reader_name in name:  # "" is in every name: the first reader
+                return name
+        return None
+
+    def _reader_changed(self, reader: str, event_state: int, atr: bytes) -> None:
+        present = bool(event_state & scard.SCARD_STATE_PRESENT)
+        counter = (event_state >> STATE_COUNTER_SHIFT) & 0xFFFF
+        session = self._session
+        if not present:
+            self._close_session()
+            self._set(ReaderState(ReaderStatus.NO_CARD, reader=reader))
+            return
+        if session is not None and not session.closed and session.reader == reader and (
+            session.event_counter == counter
+        ):
+            return  # same card; only in-use bits changed
+        self._close_session()
+        self.card_seen_at = time.monotonic()
+        self._open_card(reader, counter)
+
+    # -- one card --------------------------------------------------------------------
+    def _open_card(self, reader: str, counter: int) -> None:
+        session = self._connect(reader, counter)
+        if session is None:
+            return
+        self._session = session
+        try:
+            atr = session.atr()
+            card = card_for_atr(atr, session, allow_test_cards=self.allow_test_cards)
+        except UnknownCardError as exc:
+            self._set(self._card_state(ReaderStatus.UNKNOWN_CARD, session, None, atr, str(exc)))
+            return
+        except CardRemovedError:
+            self._close_session()
+            self._set(ReaderState(ReaderStatus.NO_CARD, reader=reader))
+            return
+        except CardError as exc:
+            self._set(self._card_state(ReaderStatus.CARD_ERROR, session, None, None, str(exc)))
+            return
+        for attempt in range(self.warm_resets + 1):
+            try:
+                card.activate()
+                break
+            except CardRemovedError:
+                self._close_session()
+                self._set(ReaderState(ReaderStatus.NO_CARD, reader=reader))
+                return
+            except CardError as exc:
+                if attempt == self.warm_resets:
+                    detail = f"card did not answer after {attempt} warm resets: {exc}"
+                    self._set(self._card_state(ReaderStatus.CARD_ERROR, session, None, atr, detail))
+                    return
+                event(log, "card answered badly, warm reset", attempt=attempt + 1)
+                try:
+                    session.warm_reset()
+                except CardError:
+                    continue
+        event(log, "card ready", profile=card.profile.name)
+        self._set(self._card_state(ReaderStatus.READY, session, card, atr, ""))
+
+    def _connect(self, reader: str, counter: int) -> CardSession | None:
+        detail = ""
+        for attempt in range(self.connect_attempts):
+            if attempt:
+                self._stopping.wait(0.05 * attempt)
+            result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if result != scard.SCARD_S_SUCCESS:
+                raise _ContextLost(_message(result))
+            result, handle, protocol = scard.SCardConnect(
+                context,
+                reader,
+                scard.SCARD_SHARE_EXCLUSIVE,  # nobody else talks to a card with a verified PIN
+                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+            )
+            if result == scard.SCARD_S_SUCCESS:
+                return CardSession(reader, context, handle, protocol, counter)
+            scard.SCardReleaseContext(context)
+            if result in (scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_REMOVED_CARD):
+                self._set(ReaderState(ReaderStatus.NO_CARD, reader=reader))
+                return None
+            detail = _message(result)
+            event(log, "card connect failed", attempt=attempt + 1, error=detail)
+        self._set(ReaderState(ReaderStatus.CARD_ERROR, reader=reader, detail=detail,
+                              card_session_id=uuid.uuid4().hex))
+        return None
+
+    @staticmethod
+    def _card_state(
+        status: ReaderStatus, session: CardSession, card: EidCard | None, atr: bytes | None, detail: str
+    ) -> ReaderState:
+        return ReaderState(status, session.reader, card, session.card_session_id, atr, detail)
+
+    def _close_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def _set(self, state: ReaderState) -> None:
+        if state.same_as(self._state):
+            return
+        self._state = state
+        event(log, "card reader status", status=state.status.value, detail=state.detail)
+        try:
+            self._on_change(state)
+        except Exception:
+            log.exception("card reader listener failed")
