@@ -1,0 +1,368 @@
+"""The outbox: every submission is sealed and made durable here first.
+
+Write-ahead: the citizen sees "accepted" only after one durable SQLite
+commit (WAL, ``synchronous=FULL``: one fsync of the WAL per submission and
+none besides), whether the portal is reachable or not; the forwarder then
+sends from here. What reaches the disk is the HPKE-sealed envelope plus
+metadata that names no citizen (see `schema._v1`).
+
+One process writes (the kiosk); it holds ``outbox.lock`` so a second kiosk
+process started by mistake fails at once instead of handing out the same
+local references. Within it, the UI's worker and the forwarder thread share
+one connection behind a lock. Maintenance commands open the database
+without the lock; SQLite's own locking and ``busy_timeout`` keep them safe.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from offline_queue import envelope as env
+from offline_queue import kiosk_key
+from offline_queue.entry import QueuedEntry, parse_utc_iso, reference_prefix, utc_iso
+from offline_queue.schema import migrate
+
+DB_FILE = "outbox.sqlite3"
+LOCK_FILE = "outbox.lock"
+# The WAL is cut back to this after each checkpoint, so a burst of
+# submissions does not leave a file the size of the burst behind.
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+_INSERT_ENTRY = (
+    "INSERT INTO entries (local_ref, idempotency_key, kiosk_id, service_id, order_key, status,"
+    " created_at, updated_at, size, attempts, next_attempt_at, sealed) VALUES (:local_ref,"
+    " :idempotency_key, :kiosk_id, :service_id, :order_key, :status, :created_at, :updated_at,"
+    " :size, :attempts, :next_attempt_at, :sealed)"
+)
+def _ref_params(ref_or_id: str | int) -> dict[str, Any]:
+    """A technician names an entry by its local reference (printed on the
+    receipt) or by its row number (shown by `kiosk queue list`)."""
+    text = str(ref_or_id)
+    return {"ref": text, "id": int(text) if text.isdigit() else -1}
+
+
+class OutboxError(RuntimeError):
+    """The outbox cannot do what was asked (no sealing key, already open elsewhere)."""
+
+
+class Outbox:
+    """Durable, sealed store of submissions waiting for (or done with) the portal."""
+
+    def __init__(
+        self,
+        storage_dir: str | os.PathLike[str],
+        *,
+        kiosk_id: str = "",
+        portal_public_key: X25519PublicKey | None = None,
+        keep_delivered_days: int = 0,
+        writer: bool = True,
+        ref_prefix: str | None = None,
+    ) -> None:
+        self.dir = kiosk_key.ensure_private_dir(storage_dir)
+        self.path = self.dir / DB_FILE
+        self.kiosk_id = kiosk_id
+        self.keep_delivered_days = keep_delivered_days
+        self._public_key = portal_public_key
+        self._lock = threading.RLock()
+        self._in_flight: set[int] = set()
+        self._listeners: list[Callable[[QueuedEntry], None]] = []
+        self._lock_fd: int | None = None
+        if writer:
+            self._take_writer_lock()
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10.0)
+        os.chmod(self.path, 0o600)
+        self.db = sqlite_utils.Database(conn)
+        self._conn = conn
+        # auto_vacuum first: it only takes on a new, empty file, and lets a
+        # drained outbox give its pages back to the disk (see compact()).
+        for pragma in ("auto_vacuum = INCREMENTAL", "journal_mode = WAL", "synchronous = FULL",
+                       f"journal_size_limit = {JOURNAL_SIZE_LIMIT}", "busy_timeout = 10000"):
+            conn.execute(f"PRAGMA {pragma}")
+        migrate(self.db)
+        self._counters: dict[str, int] = {}
+        self._signing_key = kiosk_key.load_or_create_signing_key(self.dir) if writer else None
+        self._order_secret = kiosk_key.load_or_create_order_secret(self.dir) if writer else b""
+        self.ref_prefix = ref_prefix or reference_prefix(kiosk_id)
+
+    @classmethod
+    def from_config(cls, config: Any, *, writer: bool = True) -> Outbox:
+        """The kiosk's outbox as its configuration places it."""
+        from kiosk.sealing import load_public_key
+
+        public = load_public_key(config.portal.public_key) if config.portal.public_key else None
+        return cls(config.storage.dir, kiosk_id=config.kiosk.id, portal_public_key=public,
+                   keep_delivered_days=config.storage.keep_delivered_days, writer=writer)
+
+    def _take_writer_lock(self) -> None:
+        fd = os.open(self.dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutboxError(f"another kiosk process is using the outbox in {self.dir}") from None
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # releases the flock
+                self._lock_fd = None
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction = one commit = one fsync of the WAL."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    # --- the citizen's side -------------------------------------------------
+
+    def can_accept(self, min_free_mb: int) -> bool:
+        """False when the disk is too full to promise a submission will be kept.
+
+        Asked before the citizen starts a form, so nobody types for ten
+        minutes to be told at the end that nothing could be stored.
+        """
+        try:
+            free = shutil.disk_usage(self.dir).free
+        except OSError:
+            return False
+        return free >= min_free_mb * 1024 * 1024 and os.access(self.dir, os.W_OK)
+
+    def on_enqueue(self, listener: Callable[[QueuedEntry], None]) -> None:
+        """Call ``listener`` after each durable enqueue (the forwarder wakes on it)."""
+        self._listeners.append(listener)
+
+    def enqueue(self, request: Mapping[str, Any],
+                sign_with_card: env.CardSigner | None = None) -> QueuedEntry:
+        """Seal ``request`` and store it durably; return its local reference at once.
+
+        ``request`` holds ``service_id``, ``values``, ``personal_number`` (or
+        None) and ``language``; the outbox adds ``kiosk_id``, ``created_at``
+        and ``local_ref``. Nothing in clear touches the disk: the envelope is
+        signed and sealed in memory first.
+        """
+        if self._public_key is None or self._signing_key is None:
+            raise OutboxError("this outbox was opened without the portal's sealing key")
+        if not request.get("service_id"):
+            raise OutboxError("the request has no service_id")
+        now = time.time()
+        created_at = utc_iso(now)
+        period = time.strftime("%y%m", time.localtime(now))
+        seq = self._reserve_seq(period)
+        local_ref = f"{self.ref_prefix}-{period}-{seq:04d}"
+        full = {"values": {}, "personal_number": None, "language": "ka", **request,
+                "kiosk_id": self.kiosk_id, "created_at": created_at, "local_ref": local_ref}
+        plaintext = env.build_envelope(full, self._signing_key, sign_with_card)
+        sealed = env.seal_envelope(plaintext, self._public_key)
+        del plaintext  # best effort: Python cannot wipe bytes, but keep no reference
+        idempotency_key = str(uuid.uuid4())
+        personal_number = request.get("personal_number")
+        order_key = (kiosk_key.ordering_key(self._order_secret, str(personal_number))
+                     if personal_number else "none:" + idempotency_key)
+        row = {"local_ref": local_ref, "idempotency_key": idempotency_key,
+               "kiosk_id": self.kiosk_id, "service_id": str(request["service_id"]),
+               "order_key": order_key, "status": "pending", "created_at": created_at,
+               "updated_at": created_at, "size": len(sealed), "attempts": 0,
+               "next_attempt_at": 0.0, "sealed": sealed}
+        with self._write() as conn:
+            cursor = conn.execute(_INSERT_ENTRY, row)
+            conn.execute(
+                "INSERT INTO ref_counters (period, last_seq) VALUES (?, ?) "
+                "ON CONFLICT(period) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+                (period, seq))
+        entry = QueuedEntry.from_row({**row, "id": cursor.lastrowid})
+        for listener in list(self._listeners):
+            listener(entry)
+        return entry
+
+    def _reserve_seq(self, period: str) -> int:
+        with self._lock:
+            if period not in self._counters:
+                row = self._conn.execute(
+                    "SELECT last_seq FROM ref_counters WHERE period = ?", (period,)).fetchone()
+                self._counters[period] = row[0] if row else 0
+            self._counters[period] += 1
+            return self._counters[period]
+
+    # --- the forwarder's side -----------------------------------------------
+
+    def due_entries(self, limit: int, now: float | None = None) -> list[QueuedEntry]:
+        """Oldest pending entries that may be sent now, at most one per citizen.
+
+        An entry waits while an earlier one of the same citizen is pending,
+        so a citizen's submissions reach the portal in the order made; one
+        per citizen per batch keeps that true even if the portal handled a
+        batch's items out of order. Marks the returned entries in flight.
+        """
+        now = time.time() if now is None else now
+        with self._lock:
+            rows = self.db.query(
+                """
+                SELECT e.* FROM entries AS e
+                WHERE e.status = 'pending' AND e.next_attempt_at <= :now
+                  AND NOT EXISTS (SELECT 1 FROM entries AS p
+                                  WHERE p.order_key = e.order_key AND p.id < e.id
+                                    AND p.status IN ('pending', 'in_flight'))
+                ORDER BY e.id LIMIT :limit
+                """, {"now": now, "limit": limit})
+            entries = [QueuedEntry.from_row(row) for row in rows]
+            self._in_flight.update(entry.id for entry in entries)
+        return entries
+
+    def next_due_at(self) -> float | None:
+        """Wall time at which the soonest waiting entry may go, or None when none waits."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT min(next_attempt_at) FROM entries WHERE status = 'pending'").fetchone()
+        return row[0]
+
+    def mark_delivered(self, delivered: list[tuple[int, str]]) -> None:
+        """Acknowledge (entry id, portal reference) pairs in one commit."""
+        if not delivered:
+            return
+        now = utc_iso(time.time())
+        with self._write() as conn:
+            if self.keep_delivered_days > 0:
+                conn.executemany(
+                    "UPDATE entries SET status = 'delivered', portal_ref = ?, updated_at = ? "
+                    "WHERE id = ?", [(ref, now, entry_id) for entry_id, ref in delivered])
+            else:
+                conn.executemany("DELETE FROM entries WHERE id = ?",
+                                 [(entry_id,) for entry_id, _ in delivered])
+        self._in_flight.difference_update(entry_id for entry_id, _ in delivered)
+        if self.count("pending") == 0:
+            self.compact()
+
+    def mark_retry(self, ids: list[int], code: str, reason: str, next_attempt_at: float = 0.0,
+                   count_attempt: bool = True) -> None:
+        """Record a failed attempt; the entries stay pending (one commit)."""
+        if not ids:
+            return
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE entries SET attempts = attempts + ?, last_error_code = ?, "
+                "last_error_reason = ?, next_attempt_at = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'pending'",
+                [(int(count_attempt), code, reason[:500], next_attempt_at,
+                  utc_iso(time.time()), entry_id) for entry_id in ids])
+        self._in_flight.difference_update(ids)
+
+    def mark_dead(self, entry_id: int, code: str, reason: str) -> None:
+        """The portal refused the entry: park it for a technician, never resend by itself."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE entries SET status = 'dead', attempts = attempts + 1, "
+                "last_error_code = ?, last_error_reason = ?, updated_at = ? WHERE id = ?",
+                (code, reason[:500], utc_iso(time.time()), entry_id))
+        self._in_flight.discard(entry_id)
+
+    def release(self, ids: list[int]) -> None:
+        """Forget in-flight marks without recording anything (the forwarder stopped)."""
+        self._in_flight.difference_update(ids)
+
+    def retry(self, ref_or_id: str | int) -> QueuedEntry | None:
+        """A technician's decision to send a dead letter again; None if no such dead entry."""
+        params = {**_ref_params(ref_or_id), "now": utc_iso(time.time())}
+        with self._write() as conn:
+            changed = conn.execute(
+                "UPDATE entries SET status = 'pending', next_attempt_at = 0, updated_at = :now "
+                "WHERE (local_ref = :ref OR id = :id) AND status = 'dead'", params).rowcount
+        if not changed:
+            return None
+        entry = self.get(ref_or_id)
+        for listener in list(self._listeners):
+            listener(entry)  # wakes the forwarder
+        return entry
+
+    # --- maintenance --------------------------------------------------------
+
+    def compact(self) -> None:
+        """On a drained queue: purge old delivered entries, give back pages, empty the WAL."""
+        with self._lock:
+            if self.keep_delivered_days > 0:
+                cutoff = utc_iso(time.time() - self.keep_delivered_days * 86400)
+                with self._write() as conn:
+                    conn.execute("DELETE FROM entries WHERE status = 'delivered' "
+                                 "AND updated_at < ?", (cutoff,))
+            # executescript, not execute: Python steps a row-less statement
+            # once, and incremental_vacuum frees one page per step.
+            self._conn.executescript("PRAGMA incremental_vacuum;")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def get(self, ref_or_id: str | int) -> QueuedEntry | None:
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM entries WHERE local_ref = :ref OR id = :id",
+                                      _ref_params(ref_or_id)))
+        return self._with_live_status(QueuedEntry.from_row(rows[0])) if rows else None
+
+    def _with_live_status(self, entry: QueuedEntry) -> QueuedEntry:
+        if entry.status == "pending" and entry.id in self._in_flight:
+            return entry.with_status("in_flight")
+        return entry
+
+    def entries(self, status: str | None = None, limit: int | None = 100,
+                with_sealed: bool = False) -> list[QueuedEntry]:
+        """Entries oldest first, optionally of one status, for lists and export."""
+        with self._lock:
+            rows = list(self.db.query(
+                "SELECT * FROM entries WHERE (:status IS NULL OR status = :status) "
+                "ORDER BY id LIMIT :limit",
+                {"status": status, "limit": -1 if limit is None else limit}))
+        return [self._with_live_status(QueuedEntry.from_row(row, with_sealed)) for row in rows]
+
+    def count(self, status: str) -> int:
+        with self._lock:
+            return self._conn.execute(
+                "SELECT count(*) FROM entries WHERE status = ?", (status,)).fetchone()[0]
+
+    def stats(self) -> dict[str, Any]:
+        """What the maintenance screen and the metrics show; no personal data."""
+        with self._lock:
+            counts = dict(self._conn.execute(
+                "SELECT status, count(*) FROM entries GROUP BY status").fetchall())
+            oldest = self._conn.execute(
+                "SELECT created_at FROM entries WHERE status = 'pending' ORDER BY id LIMIT 1"
+            ).fetchone()
+            in_flight = len(self._in_flight)
+        oldest_age = max(0.0, time.time() - parse_utc_iso(oldest[0])) if oldest else None
+        wal = Path(f"{self.path}-wal")
+        return {
+            "pending": counts.get("pending", 0),
+            "in_flight": in_flight,
+            "delivered_kept": counts.get("delivered", 0),
+            "dead": counts.get("dead", 0),
+            "oldest_pending_age_s": oldest_age,
+            "db_bytes": self.path.stat().st_size,
+            "wal_bytes": wal.stat().st_size if wal.exists() else 0,
+            "free_mb": shutil.disk_usage(self.dir).free // (1024 * 1024),
+        }
+
+    def integrity_check(self) -> str:
+        with self._lock:
+            return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
