@@ -183,3 +183,34 @@ def test_the_contract_check_itself_catches_an_undocumented_answer(sim, raw, cont
     raw.get(sim.url + "/v1/no-such-endpoint")
     assert contract.problems, "a 404 from an undocumented path must be flagged"
     contract.problems.clear()
+
+
+def test_an_envelope_built_by_the_outbox_opens_at_the_portal(client, sim, pki) -> None:
+    """The two sides of CONTRACTS.md's envelope, written apart, agree."""
+    envelope = pytest.importorskip("offline_queue.envelope")
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from kiosk.sealing import load_public_key
+
+    citizen = pki.citizen("citizen")
+    request = {"service_id": "civil-extract", "values": {"copies": 2},
+               "personal_number": citizen.personal_number, "kiosk_id": "test-kiosk",
+               "created_at": "2025-05-01T10:00:00+04:00", "local_ref": "L-outbox",
+               "language": "ka"}
+
+    def card(data: bytes) -> tuple[bytes, bytes]:
+        return (citizen.certificate().public_bytes(Encoding.DER),
+                citizen.private_key().sign(data, padding.PKCS1v15(), SHA256()))
+
+    plaintext = envelope.build_envelope(request, ed25519.Ed25519PrivateKey.generate(), card)
+    sealed = envelope.seal_envelope(plaintext, load_public_key(sim.public_key_path))
+    submission = {"kiosk_id": "test-kiosk", "service_id": "civil-extract",
+                  "local_ref": "L-outbox", "created_at": request["created_at"],
+                  "sealed": base64.b64encode(sealed).decode()}
+    assert client.submit_transaction("outbox-1", submission)["status"] == "received"
+    received = sim_get(sim, "/_sim/transactions")["items"][0]
+    assert received["request"] == request and received["card_signed"] is True
