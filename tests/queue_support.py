@@ -32,7 +32,7 @@ from kiosk.portal.errors import (
 
 @dataclass
 class Fault:
-    mode: str = "none"  # none | down | unavailable503 | drop_after_process | conflict409
+    mode: str = "none"  # none | down | unavailable503 | drop_after_process | conflict409 (per item)
     retry_after_s: float | None = None
     count: int | None = None  # None: until cleared
 
@@ -120,7 +120,7 @@ class FakePortal:
         """Apply the active fault; True when the request was answered (or dropped) by it."""
         with self.state.lock:
             fault = self.state.fault
-            if fault.mode == "none":
+            if fault.mode in ("none", "conflict409"):  # 409 is per item: see process()
                 return False
             if fault.count is not None:
                 fault.count -= 1
@@ -133,9 +133,6 @@ class FakePortal:
         if fault.mode == "unavailable503":
             headers = {"Retry-After": f"{fault.retry_after_s:g}"} if fault.retry_after_s else {}
             handler._send(503, {"error": {"code": "unavailable", "message": "maintenance"}}, headers)
-            return True
-        if fault.mode == "conflict409" and processing:
-            handler._send(409, {"error": {"code": "in_progress", "message": "busy"}})
             return True
         if fault.mode == "drop_after_process" and processing:
             return "drop"
@@ -152,6 +149,13 @@ class FakePortal:
             return 400, {"error": {"code": "idempotency_key_missing", "message": "no key"}}
         digest = hashlib.sha256(json.dumps(submission, sort_keys=True).encode()).hexdigest()
         with self.state.lock:
+            fault = self.state.fault
+            if fault.mode == "conflict409":
+                if fault.count is not None:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.state.fault = Fault()
+                return 409, {"error": {"code": "in_progress", "message": "busy"}}
             if key in self.state.answers:
                 first_digest, answer = self.state.answers[key]
                 if first_digest != digest:
