@@ -39,7 +39,7 @@ def test_a_login_post_is_never_retried_behind_the_callers_back(client, sim) -> N
     assert sim._server.faults.hits == 1
 
 
-def test_a_payment_without_retry_safety_would_not_be_repeated_either(client, sim) -> None:
+def test_a_heartbeat_post_is_not_retried_either(client, sim) -> None:
     # The heartbeat is a POST without a key: one attempt, then the caller decides.
     sim.set_fault("down", count=5)
     with pytest.raises(PortalOffline):
