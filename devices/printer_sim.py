@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devices.escpos_decode import JobCollector, RealtimeStatus, StreamDecoder
+from devices.escpos_decode import JobCollector, Raster, RealtimeStatus, StreamDecoder
 from devices.printer import STATUS_BYTES, PrinterStatus
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,9 @@ class PrinterSim:
     control_port: int | None = None
     discarded: int = 0
     bytes_received: int = 0
+    # Paper left on the roll in dots (8 per mm), None for endless: lets a test run
+    # out of paper in the middle of a receipt, as happens in a justice house.
+    paper_left_dots: int | None = None
     _written: list[Path] = field(default_factory=list)
     _listeners: list[socket.socket] = field(default_factory=list)
     _clients: set[socket.socket] = field(default_factory=set)
@@ -78,6 +81,11 @@ class PrinterSim:
     def set_status(self, status: str) -> None:
         self.status = normalise_status(status)
         log.info("printer stand-in status %s", self.status)
+
+    def refill(self, paper_dots: int | None = None) -> None:
+        """A new roll (``paper_dots`` long, None for endless); the printer is ready again."""
+        self.paper_left_dots = paper_dots
+        self.set_status("ready")
 
     def cycle_status(self) -> str:
         """Next status in SIM_STATUSES order (SIGUSR1 in the CLI form)."""
@@ -172,6 +180,8 @@ class PrinterSim:
                             client.sendall(reply)
                         continue
                     spoiled = spoiled or self.status in ("paper-out", "cover-open")
+                    if isinstance(event, Raster):
+                        spoiled = self._use_paper(event.image.height) or spoiled
                     job = jobs.add(event)
                     if job is not None:
                         self._keep(job.image, spoiled)
@@ -186,6 +196,17 @@ class PrinterSim:
             with self._lock:
                 self._clients.discard(client)
             client.close()
+
+    def _use_paper(self, dots: int) -> bool:
+        """Take ``dots`` of paper off the roll; True when the roll ran out on the way."""
+        if self.paper_left_dots is None:
+            return False
+        self.paper_left_dots -= dots
+        if self.paper_left_dots < 0:
+            self.paper_left_dots = 0
+            self.set_status("paper-out")
+            return True
+        return False
 
     def _keep(self, image: object, spoiled: bool) -> None:
         if image is None:
@@ -228,10 +249,12 @@ class PrinterSim:
         return "error commands: status [NAME] | count"
 
 
-def start_printer_sim(out_dir: str | Path, status: str = "ready", port: int = 0,
-                      control_port: int | None = None, paper_width: int | None = None) -> PrinterSim:
+def start_printer_sim(out_dir: str | Path, status: str = "ready", port: int = 0, *,
+                      control_port: int | None = None, paper_width: int | None = None,
+                      paper_dots: int | None = None) -> PrinterSim:
     """Start the stand-in in background threads; ``port=0`` picks a free port (see ``.port``)."""
-    sim = PrinterSim(Path(out_dir), status=status, paper_width=paper_width)
+    sim = PrinterSim(Path(out_dir), status=status, paper_width=paper_width,
+                     paper_left_dots=paper_dots)
     sim._start(port, control_port)
     return sim
 

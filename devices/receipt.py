@@ -151,10 +151,11 @@ class _Layout:
         value_width = chain.width(value)
         label_lines = wrap(label, chain, self.style.inner - value_width - self.style.gap * 2)
         right = self.style.width - self.style.margin
-        self.ops.append(("text", (chain, right - value_width, self.y + chain.ascent, value)))
+        first_baseline = self.y + chain.ascent
         for line in label_lines:
             self.ops.append(("text", (chain, self.style.margin, self.y + chain.ascent, line)))
             self.y += chain.line_height
+        self.ops.append(("text", (chain, right - value_width, first_baseline, value)))
 
     def field(self, label: str, value: str) -> None:
         """A small label above its value: long Georgian labels never squeeze the value."""
@@ -212,12 +213,25 @@ def render(receipt: Receipt, width_dots: int | str = 576, language: str | None =
     """
     if isinstance(width_dots, str):
         language, width_dots = width_dots, int(language or 576)
-    lang = language or receipt.language
+    return _layout(receipt, int(width_dots), language or receipt.language).draw()
+
+
+def receipt_lines(receipt: Receipt, width_dots: int = 576) -> list[str]:
+    """The printed text, line by line as wrapped, top to bottom.
+
+    For tests, and for a screen or the voice guide that must say what the
+    paper says without reading pixels.
+    """
+    return [args[3] for kind, args in _layout(receipt, width_dots, receipt.language).ops
+            if kind == "text"]
+
+
+def _layout(receipt: Receipt, width_dots: int, lang: str) -> _Layout:
 
     def _(msgid: str) -> str:
         return translate(lang, msgid)
 
-    style = _Style(int(width_dots))
+    style = _Style(width_dots)
     out = _Layout(style)
     out.text(receipt.site_name, style.heading, align="center")
     when = receipt.created_at.astimezone(TBILISI)
@@ -252,7 +266,7 @@ def render(receipt: Receipt, width_dots: int | str = 576, language: str | None =
     out.text(_("Questions? Contact us:"), style.small, align="center")
     for line in receipt.contact_lines:
         out.text(line, style.body, align="center")
-    return out.draw()
+    return out
 
 
 def render_png_bytes(receipt: Receipt, width_dots: int = 576) -> bytes:
