@@ -26,6 +26,7 @@ from kiosk.i18n import Translator
 from kiosk.logs import event
 from kiosk.portal.errors import PortalError, PortalOffline, PortalUnauthorised
 from kiosk.session import State, Timing, VisitMachine
+from kiosk.watchdog import Notifier
 
 log = logging.getLogger("kiosk.controller")
 
@@ -75,7 +76,10 @@ class KioskController:
         )
         self.translator = Translator(config.kiosk.default_language, config.kiosk.languages)
         self.catalog = self.parts.catalog
-        self.demo: Any = None
+        self.demo: Any = None  # DemoControls in `kiosk demo`, else None
+        self.config_error: Any = None  # the ConfigError behind an out-of-service start
+        self.notifier = Notifier("")  # `kiosk run` sets the real one (NOTIFY_SOCKET)
+        self._last_ping = 0.0
         self.status = DeviceStatus()
         self._status_listeners: list[Callable[[DeviceStatus], None]] = []
         self._status_lock = threading.Lock()
@@ -110,6 +114,24 @@ class KioskController:
         for stop in self.parts.extra_stop:
             stop()
         self._workers.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------ systemd
+    def window_shown(self) -> None:
+        """The first frame is on screen: tell systemd the kiosk is up."""
+        self.notifier.ready("serving citizens" if self.machine.state != State.OUT_OF_SERVICE
+                            else f"out of service: {self.machine.reason}")
+
+    def main_loop_alive(self) -> None:
+        """Called from the UI's main loop (about once a second): the watchdog ping.
+
+        From the main loop on purpose: a frozen screen stops the pings and
+        systemd restarts the kiosk.
+        """
+        interval = self.notifier.watchdog_interval_s()
+        now = time.monotonic()
+        if interval is not None and now - self._last_ping >= min(interval, 5.0):
+            self._last_ping = now
+            self.notifier.ping()
 
     # ------------------------------------------------------------ statuses
     def subscribe_status(self, listener: Callable[[DeviceStatus], None]) -> None:

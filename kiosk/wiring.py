@@ -63,7 +63,6 @@ def build_parts(config: Config) -> Parts:
 
     parts.printer = _try("printer", lambda: Printer.from_config(config))
     parts.journal = _try("receipt journal", lambda: _journal(config))
-    _add_card(parts, config)
     return parts
 
 
@@ -73,21 +72,24 @@ def _journal(config: Config) -> Any:
     return ReceiptJournal(config.storage.dir)
 
 
-def _add_card(parts: Parts, config: Config) -> None:
-    """The card reader service and the card login, when the card part is installed."""
+def _attach_card(controller: KioskController, config: Config) -> None:
+    """The card reader service and the card login, reporting to ``controller``."""
     try:
         from devices.card_reader import CardReaderService
         from kiosk.login import card_login_function
     except ImportError as exc:
         event(log, "card part unavailable", error=str(exc))
         return
-    parts.login = card_login_function(config)
-    parts.reader = CardReaderService(config.reader.name)
+    controller.parts.login = card_login_function(config)
+    controller.parts.reader = CardReaderService(
+        lambda state: controller.on_reader_status(state.status, state.card, state.card_session_id),
+        reader_name=config.reader.name,
+        allow_test_cards=config.reader.allow_virtual_reader,
+    )
 
 
 def build_controller(config: Config, parts: Parts | None = None) -> KioskController:
-    parts = parts if parts is not None else build_parts(config)
-    controller = KioskController(config, parts)
-    if parts.reader is not None:
-        parts.reader.subscribe(controller.on_reader_status)
+    controller = KioskController(config, parts if parts is not None else build_parts(config))
+    if controller.parts.reader is None:
+        _attach_card(controller, config)
     return controller

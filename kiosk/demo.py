@@ -1,0 +1,138 @@
+"""`kiosk demo`: the whole kiosk on one machine with no hardware and no portal.
+
+It starts, on loopback and in temporary storage: the portal simulator, the
+printer stand-in (receipts become PNG files), and the PC/SC stack with the
+virtual eID card: a private pcscd with the vpcd driver when the demo has
+the rights (root), else the system pcscd's vpcd reader. The demo strip's
+buttons act on these through `DemoControls`. Stopping the demo stops all.
+
+The real kiosk code runs unchanged against them: the same config keys, the
+same controller, reader service, portal client and printer as `kiosk run`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk import config as kiosk_config
+from kiosk.config import Config
+from kiosk.logs import event
+from kiosk.testpki import TestPki
+
+log = logging.getLogger("kiosk.demo")
+DEMO_CITIZEN = "citizen"
+
+
+class DemoControls:
+    """What the demo strip's buttons do; each stands in for the physical world."""
+
+    def __init__(self, stack: DemoStack) -> None:
+        self._stack = stack
+        self.network_up = True
+
+    def insert_card(self) -> None:
+        if self._stack.card is not None:
+            self._stack.card.insert()
+
+    def remove_card(self) -> None:
+        if self._stack.card is not None:
+            self._stack.card.remove()
+
+    def toggle_network(self) -> bool:
+        """Cut or restore the portal simulator; returns True when it is up again."""
+        self.network_up = not self.network_up
+        if self._stack.portal is not None:
+            self._stack.portal.set_fault("none" if self.network_up else "down")
+        return self.network_up
+
+    def cycle_printer(self) -> str:
+        """ready -> paper near end -> paper out -> cover open -> ready."""
+        return self._stack.printer.cycle_status() if self._stack.printer is not None else "offline"
+
+
+@dataclass
+class DemoStack:
+    """The stand-ins a demo runs against; `start()` returns the kiosk's configuration."""
+
+    pin: str = "1234"
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="kiosk-demo-")))
+    receipts_dir: Path | None = None
+    portal: Any = None
+    printer: Any = None
+    pcsc: Any = None
+    card: Any = None
+    problems: list[str] = field(default_factory=list)
+    _owns_workdir: bool = True
+
+    def start(self, config_path: str | None = None) -> Config:
+        from devices.printer_sim import start_printer_sim
+        from kiosk.portal import simulator
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        pki = TestPki(self.workdir / "pki")
+        pki.make_demo()
+        self.portal = simulator.start(self.workdir / "portal" / "portal.sqlite3", pki.dir)
+        self.receipts_dir = self.receipts_dir or self.workdir / "receipts"
+        self.printer = start_printer_sim(self.receipts_dir)
+        overrides: dict[str, dict[str, Any]] = {
+            "kiosk": {"id": "demo-kiosk", "site_name": "Demo justice house"},
+            "portal": {"url": self.portal.url, "public_key": str(self.portal.public_key_path)},
+            "printer": {"connection": f"tcp://127.0.0.1:{self.printer.port}"},
+            "storage": {"dir": str(self.workdir / "storage")},
+            "reader": {"trusted_root": str(pki.chain_path), "crl": str(pki.crl_path),
+                       "allow_virtual_reader": True},
+        }
+        reader = self._start_card(pki)
+        if reader:
+            overrides["reader"]["name"] = reader
+        if config_path:
+            config = kiosk_config.load(config_path, overrides=overrides)
+        else:
+            config = kiosk_config.from_mapping(overrides, "embedded demo defaults")
+        return config
+
+    def _start_card(self, pki: TestPki) -> str:
+        """PC/SC with the virtual card; returns the reader name ("" when unavailable)."""
+        from devices import pcsc_stack
+        from devices.virtual_card import VirtualCard
+
+        reason = pcsc_stack.can_run_private_pcscd()
+        port = pcsc_stack.pick_port(os.getpid())
+        if reason is None:
+            stack = pcsc_stack.PcscStack(self.workdir / "pcscd", port)
+            try:
+                stack.start()
+            except pcsc_stack.PcscStackError as exc:
+                self.problems.append(f"the private pcscd did not start: {exc}")
+            else:
+                self.pcsc = stack
+                # pcsc-lite reads this once, at this process's first PC/SC call.
+                os.environ["PCSCLITE_CSOCK_NAME"] = str(stack.socket_path)
+        if self.pcsc is None:
+            if shutil.which("pcscd") is None:
+                self.problems.append("pcscd is not installed: apt-get install pcscd vsmartcard-vpcd")
+                return ""
+            port = 35963  # the system pcscd's vpcd reader, as Debian's package registers it
+            self.problems.append(f"using the system pcscd's virtual reader ({reason})")
+        self.card = VirtualCard.from_pki(pki.dir, DEMO_CITIZEN, self.pin, port)
+        return pcsc_stack.VIRTUAL_READER_PREFIX
+
+    def controls(self) -> DemoControls:
+        return DemoControls(self)
+
+    def stop(self) -> None:
+        for name in ("card", "printer", "portal"):
+            part = getattr(self, name)
+            if part is not None:
+                with contextlib.suppress(Exception):
+                    part.remove() if name == "card" else part.stop()
+        if self.pcsc is not None:
+            self.pcsc.stop()
+        event(log, "demo stopped")

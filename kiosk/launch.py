@@ -1,0 +1,112 @@
+"""Starting the kiosk: the one place where the core hands over to the window.
+
+Everything else in `kiosk/` stays free of Kivy so it can be tested without
+a display; this module imports `screens` only inside the functions that
+open the window, after `screens.boot.prepare_kivy` has set Kivy up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+from kiosk.config import Config, ConfigError
+from kiosk.controller import KioskController
+from kiosk.logs import event
+from kiosk.watchdog import Notifier
+
+log = logging.getLogger("kiosk.launch")
+
+
+def _show_window(controller: KioskController, automation_socket: str | None) -> int:
+    from screens.boot import prepare_kivy
+
+    prepare_kivy(controller.config)
+    from screens.app import run
+
+    return run(controller, automation_socket)
+
+
+def run_kiosk(config: Config | None, automation_socket: str | None = None,
+              config_error: ConfigError | None = None) -> int:
+    """`kiosk run`: real devices; a broken setup shows "out of service", never a crash loop."""
+    if config is None:
+        controller = KioskController(Config())
+        controller.config_error = config_error
+        controller.machine.out_of_service("configuration")
+        return _show_window(controller, automation_socket)
+    from devices.pcsc_stack import detect_virtual_reader
+    from kiosk.wiring import build_controller
+
+    virtual = detect_virtual_reader()
+    if virtual and not config.reader.allow_virtual_reader:
+        # vpcd listens on every interface: anyone on the network could "insert" a card.
+        event(log, "VIRTUAL CARD READER PRESENT: refusing to serve citizens", reader=virtual[0])
+        controller = KioskController(config)
+        controller.machine.out_of_service("virtual_reader")
+        return _show_window(controller, automation_socket)
+    controller = build_controller(config)
+    controller.notifier = Notifier()
+    return _show_window(controller, automation_socket)
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_demo(config_path: str | None = None, pin: str = "1234", automation_socket: str | None = None,
+             tour_dir: str | None = None) -> int:
+    """`kiosk demo`: stand-ins on loopback; on a machine with no display, a scripted tour."""
+    from kiosk.demo import DemoStack
+    from kiosk.wiring import build_controller
+    from kiosk.xvfb import Xvfb
+
+    stack = DemoStack(pin=pin)
+    xvfb = None
+    try:
+        config = stack.start(config_path)
+        controller = build_controller(config)
+        controller.demo = stack.controls()
+        print(f"Demo kiosk: the virtual card's PIN is {pin}.")
+        print(f"Printed receipts are written as PNG files to {stack.receipts_dir}")
+        for problem in stack.problems:
+            print(f"Note: {problem}")
+        if not _has_display():
+            tour_dir = tour_dir or "demo-output"
+            xvfb = Xvfb(config.screen.width, config.screen.height)
+            os.environ["DISPLAY"] = xvfb.start()
+            print(f"No display here: playing a scripted visit on the virtual display {xvfb.display}.")
+        if tour_dir:
+            socket_dir = Path(tempfile.mkdtemp(prefix="kiosk-tour-"))
+            automation_socket = str(socket_dir / "automation.sock")
+            _start_tour(Path(automation_socket), Path(tour_dir), stack, pin)
+        return _show_window(controller, automation_socket)
+    finally:
+        stack.stop()
+        if xvfb is not None:
+            xvfb.stop()
+
+
+def _start_tour(socket_path: Path, out_dir: Path, stack: object, pin: str) -> None:
+    from kiosk import tour
+
+    controls = stack.controls()  # type: ignore[attr-defined]
+
+    def play() -> None:
+        try:
+            shots = tour.play(socket_path, out_dir, controls.insert_card, controls.remove_card, pin)
+            receipts = sorted(Path(stack.receipts_dir).glob("*.png"))  # type: ignore[attr-defined]
+            for receipt in receipts:
+                shutil.copy(receipt, out_dir / f"receipt-{receipt.name}")
+            print(f"Tour done: {len(shots)} screenshots and {len(receipts)} receipts in {out_dir.resolve()}")
+        except Exception as exc:
+            print(f"Tour stopped: {exc}")
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # the window closes on SIGTERM
+
+    threading.Thread(target=play, name="demo-tour", daemon=True).start()
