@@ -82,7 +82,8 @@ class Outbox:
         if writer:
             self._take_writer_lock()
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10.0)
-        os.chmod(self.path, 0o600)
+        if writer:
+            os.chmod(self.path, 0o600)  # sealed, but still nobody else's business
         self.db = sqlite_utils.Database(conn)
         self._conn = conn
         # auto_vacuum first: it only takes on a new, empty file, and lets a
