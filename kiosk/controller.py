@@ -94,6 +94,7 @@ class KioskController:
         network = self.parts.network
         if network is not None:
             network.subscribe(lambda online: self._set_status(network_online=bool(online)))
+            self._set_status(network_online=bool(network.is_online))
             network.start()
         if self.parts.forwarder is not None:
             self.parts.forwarder.subscribe(lambda *_: self._refresh_queue_status())

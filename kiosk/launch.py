@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kiosk.config import Config, ConfigError
 from kiosk.controller import KioskController
-from kiosk.logs import event
+from kiosk.logs import drop_foreign_handlers, event
 from kiosk.watchdog import Notifier
 
 log = logging.getLogger("kiosk.launch")
@@ -29,6 +29,7 @@ def _show_window(controller: KioskController, automation_socket: str | None) -> 
     prepare_kivy(controller.config)
     from screens.app import run
 
+    drop_foreign_handlers()
     return run(controller, automation_socket)
 
 

@@ -38,14 +38,28 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+class _QuietThirdParty(logging.Filter):
+    """Drops INFO chatter that libraries send through the root logger.
+
+    python-escpos logs "Network printer enabled" on every status poll; at one
+    poll every few seconds that would bury the kiosk's own lines in journald.
+    Their warnings and errors still pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "root" and record.levelno < logging.WARNING)
+
+
 def setup_logging(verbose: bool = False, to_stdout: bool = False) -> None:
     """Structured lines to stdout for the long-running kiosk (journald), else to
     stderr, so that a command's own output (`doctor --json`) stays parseable."""
     root = logging.getLogger()
-    if any(isinstance(h.formatter, KeyValueFormatter) for h in root.handlers):
+    drop_foreign_handlers()
+    if root.handlers:
         return
     handler = logging.StreamHandler(sys.stdout if to_stdout else sys.stderr)
     handler.setFormatter(KeyValueFormatter())
+    handler.addFilter(_QuietThirdParty())
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
@@ -53,3 +67,12 @@ def setup_logging(verbose: bool = False, to_stdout: bool = False) -> None:
 def event(logger: logging.Logger, message: str, **fields: object) -> None:
     """Log ``message`` with structured fields (never personal data)."""
     logger.info(message, extra={"fields": fields})
+
+
+def drop_foreign_handlers() -> None:
+    """Remove root handlers that libraries added at import (python-escpos calls
+    logging.basicConfig()), so every line reaches journald once, in our format."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if not isinstance(handler.formatter, KeyValueFormatter):
+            root.removeHandler(handler)
