@@ -180,8 +180,14 @@ class CardSession:
                 raise self._error(result)
             self._protocol = protocol
 
-    def close(self, disposition: int = scard.SCARD_UNPOWER_CARD) -> None:
-        """Disconnect and release; unpowering makes the card forget a verified PIN."""
+    def close(self, disposition: int = scard.SCARD_LEAVE_CARD) -> None:
+        """Disconnect and release the handle and its context.
+
+        Leaves the card as it is: a power-off sent to a card that was just pulled
+        (before pcscd noticed) wedges vpcd's slot until pcscd restarts, and a card
+        still present is warm-reset when a session is opened on it
+        (`CardReaderService._open_card`), so no verified PIN carries over.
+        """
         self._closed = True
         # A transmit to a mute card may hold the lock; it fails once the card goes,
         # and the handle is released here or by the next close call.
@@ -311,6 +317,7 @@ class CardReaderService:
     def _watch_reader(self, reader: str, pnp_state: int) -> int:
         """Follow one reader until it or the reader list changes; returns the PnP state."""
         reader_state = scard.SCARD_STATE_UNAWARE
+        first_look = True
         while not self._stopping.is_set():
             result, states = scard.SCardGetStatusChange(
                 self._context, self.poll_ms, [(reader, reader_state), (PNP_READER, pnp_state)]
@@ -320,12 +327,13 @@ class CardReaderService:
             self._check(result)
             if result == scard.SCARD_E_TIMEOUT:
                 continue
-            _, event_state, atr = states[0]
+            event_state = states[0][1]
             new_pnp = states[1][1]
             reader_state = event_state & ~scard.SCARD_STATE_CHANGED
             if event_state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
                 return new_pnp & ~scard.SCARD_STATE_CHANGED
-            self._reader_changed(reader, event_state, bytes(atr))
+            self._reader_changed(reader, event_state, first_look=first_look)
+            first_look = False
             if new_pnp & scard.SCARD_STATE_CHANGED and pnp_state != scard.SCARD_STATE_UNAWARE:
                 return new_pnp & ~scard.SCARD_STATE_CHANGED  # readers added or removed
             pnp_state = new_pnp & ~scard.SCARD_STATE_CHANGED
@@ -349,7 +357,7 @@ class CardReaderService:
                 return name
         return None
 
-    def _reader_changed(self, reader: str, event_state: int, atr: bytes) -> None:
+    def _reader_changed(self, reader: str, event_state: int, *, first_look: bool) -> None:
         present = bool(event_state & scard.SCARD_STATE_PRESENT)
         counter = (event_state >> STATE_COUNTER_SHIFT) & 0xFFFF
         session = self._session
@@ -363,15 +371,19 @@ class CardReaderService:
             return  # same card; only in-use bits changed
         self._close_session()
         self.card_seen_at = time.monotonic()
-        self._open_card(reader, counter)
+        self._open_card(reader, counter, reset_first=first_look)
 
     # -- one card --------------------------------------------------------------------
-    def _open_card(self, reader: str, counter: int) -> None:
+    def _open_card(self, reader: str, counter: int, *, reset_first: bool) -> None:
         session = self._connect(reader, counter)
         if session is None:
             return
         self._session = session
         try:
+            if reset_first:
+                # A card that was in before we looked may carry a PIN verified by an
+                # earlier process: start its session from a fresh security state.
+                session.warm_reset()
             atr = session.atr()
             card = card_for_atr(atr, session, allow_test_cards=self.allow_test_cards)
         except UnknownCardError as exc:

@@ -95,11 +95,16 @@ class PcscStack:
         self.conf_dir = self.run_dir.parent / (self.run_dir.name + "-conf")
         self._process: subprocess.Popen[bytes] | None = None
         self.with_reader = True
+        self.debug_flag = ""  # "-d" while debugging the stack itself; never "-a"
 
     @property
     def socket_path(self) -> Path:
         """What ``PCSCLITE_CSOCK_NAME`` must be set to for clients of this pcscd."""
         return self.run_dir / "pcscd.comm"
+
+    @property
+    def log_path(self) -> Path:
+        return self.run_dir.parent / (self.run_dir.name + "-pcscd.log")
 
     @property
     def reader_name(self) -> str:
@@ -136,18 +141,24 @@ class PcscStack:
         # The bind mount needs its mount point; on a machine without a system pcscd
         # /run/pcscd does not exist yet. Creating it outside the namespace is harmless.
         Path("/run/pcscd").mkdir(parents=True, exist_ok=True)
-        script = f'mount --bind "{self.run_dir}" /run/pcscd && exec pcscd -f -c "{self.conf_dir}"'
-        self._process = subprocess.Popen(
-            ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # a Ctrl-C in a terminal must not reach it before us
+        script = (
+            f'mount --bind "{self.run_dir}" /run/pcscd && '
+            f'exec pcscd -f {self.debug_flag} -c "{self.conf_dir}"'
         )
+        # pcscd -f logs to stderr: into a file, never a pipe nobody drains (a full pipe
+        # would block pcscd). Without -d/-a it holds no APDUs, so no PINs.
+        with open(self.log_path, "ab") as log_file:
+            self._process = subprocess.Popen(
+                ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+                start_new_session=True,  # a Ctrl-C in a terminal must not reach it before us
+            )
         deadline = time.monotonic() + timeout_s
         while not self.socket_path.exists() or (with_reader and not self._vpcd_listening()):
             if self._process.poll() is not None:
-                error = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                error = self.log_path.read_text(errors="replace")[-2000:]
                 raise PcscStackError(f"pcscd exited with {self._process.returncode}: {error.strip()}")
             if time.monotonic() > deadline:
                 self.stop()
@@ -170,14 +181,41 @@ class PcscStack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-        if process.stderr:
-            process.stderr.close()
 
     def restart(self, *, kill: bool = False, with_reader: bool = True, down_s: float = 0.0) -> None:
         self.stop(kill=kill)
         if down_s:
             time.sleep(down_s)
         self.start(with_reader=with_reader)
+
+    def wait_slot_empty(self, timeout_s: float = 3.0) -> bool:
+        """Wait until pcscd has seen the card leave the virtual slot.
+
+        vpcd mishandles a reset or power-off sent to a card that left before
+        pcscd's next poll: pcscd then shows the slot empty while the next card
+        sits in it. Tests (and the demo's "insert" button) wait here between
+        cards, as the research notes advise. True if the slot became empty.
+        """
+        from smartcard import scard
+
+        result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if result != scard.SCARD_S_SUCCESS:
+            return False
+        try:
+            deadline = time.monotonic() + timeout_s
+            state = scard.SCARD_STATE_UNAWARE
+            while time.monotonic() < deadline:
+                result, states = scard.SCardGetStatusChange(
+                    context, 200, [(self.reader_name, state)]
+                )
+                if result not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT):
+                    return False
+                state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+                if state & scard.SCARD_STATE_EMPTY:
+                    return True
+            return False
+        finally:
+            scard.SCardReleaseContext(context)
 
     def __enter__(self) -> PcscStack:
         self.start()

@@ -80,6 +80,9 @@ def make_card(pcsc, test_pki) -> Iterator[Callable]:  # type: ignore[no-untyped-
     yield make
     for card in cards:
         card.remove()
+    if pcsc.pid is not None and pcsc.with_reader:
+        # The next test's card must not arrive before pcscd has seen this one leave.
+        pcsc.wait_slot_empty()
 
 
 class StateRecorder:
