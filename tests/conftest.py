@@ -12,4 +12,5 @@ os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 pytest_plugins: list[str] = [
     "tests.portal_fixtures",  # the portal simulator, client and contract check
     "tests.pcsc_fixtures",  # private pcscd + vpcd, virtual cards, card reader service
+    "tests.xvfb",  # private Xvfb display and the kiosk window driven through its socket
 ]

@@ -1,0 +1,228 @@
+"""KioskApp: the full-screen Kivy shell that draws the visit machine's state.
+
+The controller (kiosk.controller, no Kivy) owns the visit; the app only
+listens and calls. Listeners fire on device and network threads, so each
+one hops to Kivy's main thread with ``Clock.schedule_once`` before touching
+a widget. A citizen must never leave the kiosk or see it freeze: Esc, F4
+and the window's close request are swallowed, and a once-a-second tick
+drives the idle warning and ends abandoned visits.
+
+Import order matters: `screens.boot.prepare_kivy` must have run before
+this module is imported (it configures the window).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.automation import AutomationServer
+from kiosk.logs import event
+from kiosk.session import State, Transition
+from screens.automation import UiDriver
+from screens.fonts import register_fonts
+from screens.model import ShellModel
+from screens.screens import (
+    AttractScreen,
+    BusyScreen,
+    ErrorScreen,
+    HomeScreen,
+    KioskScreen,
+    MessageScreen,
+    PendingScreen,
+    PinScreen,
+)
+from screens.texts import COUNTER
+from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel, PinDots
+
+log = logging.getLogger("screens.app")
+HERE = Path(__file__).parent
+KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "home.kv", "overlays.kv")
+# Keys a stray keyboard could use to close or leave the window.
+KEY_ESCAPE, KEY_F4 = 27, 285
+# Widget classes the .kv files name; imported so Factory knows them.
+_KV_CLASSES = (BusySpinner, CardAnimation, KioskButton, KioskLabel, PinDots)
+
+
+class IdleWarning(ModalView):
+    """The time-out warning: seconds left, and "continue" while extensions remain."""
+
+    automation_id = StringProperty("idle_warning")
+
+
+def _build_screens() -> list[KioskScreen]:
+    from kiosk.i18n import N_
+
+    made: dict[str, KioskScreen] = {
+        State.ATTRACT: AttractScreen(),
+        State.READING_CARD: BusyScreen(
+            title=N_("Reading your card…"),
+            body=N_("Please wait and do not take the card out.")),
+        State.PIN: PinScreen(),
+        State.AUTHENTICATING: BusyScreen(
+            title=N_("Checking your PIN…"),
+            body=N_("You are being logged in. This takes a few seconds.")),
+        State.PIN_BLOCKED: MessageScreen(
+            title=N_("Your PIN is blocked"),
+            body=N_("The PIN was entered wrongly too many times, so the card is locked for your safety. "
+                    "Take your card and go to the counter with the PUK code envelope you received "
+                    "with your card; a staff member will help you unblock it."),
+            button=N_("Take my card and finish"), button_id="pin-blocked-ok"),
+        State.ERROR: ErrorScreen(button=N_("OK, finish"), button_id="error-ok"),
+        State.OUT_OF_SERVICE: MessageScreen(
+            title=N_("This kiosk is out of service"), body=COUNTER),
+        State.HOME: HomeScreen(),
+    }
+    for state in State:
+        screen = made.get(state) or PendingScreen(
+            body=N_("This part of the kiosk is not ready yet. Please go to the counter."),
+            button=N_("Back to the start"), button_id="back-to-start")
+        screen.name = state.value
+        made[state] = screen
+    return list(made.values())
+
+
+class KioskApp(App):
+    """The kiosk window. ``controller`` follows the interface in docs/CONTRACTS.md."""
+
+    max_visit_minutes = NumericProperty(20)
+
+    def __init__(self, controller: Any, automation_socket: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.controller = controller
+        self.automation_socket = automation_socket
+        self.ui = ShellModel()
+        self.manager: ScreenManager
+        self.warning: IdleWarning | None = None
+        self._server: AutomationServer | None = None
+        self.title = "Kiosk"
+
+    # ------------------------------------------------------------ building
+    def build(self) -> ScreenManager:
+        register_fonts()
+        config = self.controller.config
+        self.ui.dpi = config.screen.dpi
+        self.ui.site_name = config.kiosk.site_name
+        self.ui.language = self.controller.translator.language
+        self.max_visit_minutes = round(config.session.max_session_s / 60)
+        for name in KV_FILES:
+            Builder.load_file(str(HERE / name))
+        self.manager = ScreenManager(transition=NoTransition())
+        for screen in _build_screens():
+            self.manager.add_widget(screen)
+        self.manager.current = self.controller.machine.state.value
+        Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
+                    on_touch_down=self._on_any_touch)
+        return self.manager
+
+    def on_start(self) -> None:
+        machine = self.controller.machine
+        machine.subscribe(lambda t: Clock.schedule_once(lambda _dt: self._show_transition(t)))
+        self.controller.translator.subscribe(
+            lambda lang: Clock.schedule_once(lambda _dt: setattr(self.ui, "language", lang)))
+        self.controller.subscribe_status(
+            lambda status: Clock.schedule_once(lambda _dt: self._show_status(status)))
+        self._show_status(self.controller.status)
+        Clock.schedule_interval(self._every_second, 1.0)
+        if self.automation_socket:
+            driver = UiDriver(self)
+            self._server = AutomationServer(
+                self.automation_socket, driver.handle,
+                lambda fn: Clock.schedule_once(lambda _dt: fn()))
+            self._server.start()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # systemd stops the kiosk with SIGTERM: close cleanly on the main loop.
+            signal.signal(sig, lambda *_: Clock.schedule_once(lambda _dt: self.stop()))
+        self.controller.start()
+        event(log, "kiosk window shown", size=f"{Window.width}x{Window.height}")
+
+    def on_stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+        self.controller.stop()
+
+    # ------------------------------------------------------------ the visit
+    def _show_transition(self, transition: Transition) -> None:
+        machine = self.controller.machine
+        if transition.wiped:
+            self.ui.clear_personal()
+            for screen in self.manager.screens:
+                screen.wipe()
+            self._close_warning()
+            self.ui.language = self.controller.translator.language
+        self.ui.reason = machine.reason if machine.state == transition.state else transition.reason
+        visit = machine.visit
+        if visit.pin_tries_left is not None:
+            self.ui.tries_left = visit.pin_tries_left
+        citizen = visit.citizen
+        if transition.state in (State.HOME, State.FIRST_LOGIN) and citizen:
+            names = (citizen.get("given_name", ""), citizen.get("surname", ""))
+            self.ui.citizen_name = " ".join(n for n in names if n)
+            self.ui.personal_number = str(citizen.get("personal_number", ""))
+            self.ui.offline_visit = visit.offline
+        self.ui.state = transition.state.value
+        self.manager.current = transition.state.value
+
+    def _show_status(self, status: Any) -> None:
+        self.ui.network_online = bool(getattr(status, "network_online", True))
+        self.ui.printer_ready = getattr(status, "printer", "ready") in ("ready", "near_end")
+
+    def _every_second(self, _dt: float) -> None:
+        machine = self.controller.machine
+        machine.tick()
+        warning = machine.countdown()
+        if warning is None:
+            self._close_warning()
+            return
+        self.ui.warning_seconds = max(0, round(warning.seconds_left))
+        self.ui.warning_can_extend = warning.can_extend
+        self.ui.warning_cause = warning.cause
+        if self.warning is None:
+            self.warning = IdleWarning()
+            self.warning.open(animation=False)
+
+    def _close_warning(self) -> None:
+        if self.warning is not None:
+            self.warning.dismiss(animation=False)
+            self.warning = None
+
+    def extend_visit(self) -> None:
+        if self.controller.extend():
+            self._close_warning()
+
+    # ------------------------------------------------------------ no way out
+    def _on_any_touch(self, _window: Any, _touch: Any) -> bool:
+        # Any tap is a sign of life, except on the warning: there only
+        # "continue" counts, so the extension limit means something.
+        if self.warning is None:
+            self.controller.activity()
+        return False
+
+    def _on_keyboard(self, _window: Any, key: int, _scancode: int, _codepoint: str,
+                     modifiers: list[str]) -> bool:
+        if key in (KEY_ESCAPE, KEY_F4) or "alt" in modifiers:
+            # Handled: nothing else sees it, so nothing closes. Logged (the
+            # key code only) so a technician can see someone tried.
+            event(log, "key swallowed", key=key, modifiers="+".join(modifiers))
+            return True
+        return False
+
+    def _on_request_close(self, *_args: Any, **_kwargs: Any) -> bool:
+        event(log, "window close request ignored")
+        return True
+
+
+def run(controller: Any, automation_socket: str | None = None) -> int:
+    """Show the kiosk until it is stopped (SIGTERM); returns the exit code."""
+    KioskApp(controller, automation_socket).run()
+    return 0

@@ -1,0 +1,75 @@
+"""Kivy settings that must be in place before Kivy opens its window.
+
+Kivy reads its environment when ``kivy`` is first imported and its Config
+when ``kivy.core.window`` is first imported; after that, changing them does
+nothing. So `prepare_kivy` runs first, before any other screens module is
+imported, and everything a citizen could use to leave the kiosk (Esc, the
+multitouch emulation's red dots, a window frame) is switched off here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from kiosk.config import Config
+
+
+def _kivy_home(config: Config) -> str:
+    # Kivy writes its config and logs under KIVY_HOME on import; never let
+    # it fill ~/.kivy on a kiosk whose home may be read-only.
+    preferred = config.storage_path / "kivy"
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        if os.access(preferred, os.W_OK):
+            return str(preferred)
+    except OSError:
+        pass
+    return tempfile.mkdtemp(prefix="kiosk-kivy-")
+
+
+def _under_window_manager() -> bool:
+    """True under a compositor (cage, Wayland) or an X window manager's session."""
+    return bool(os.environ.get("WAYLAND_DISPLAY") or os.environ.get("KIOSK_WINDOW_MANAGER"))
+
+
+def prepare_kivy(config: Config) -> None:
+    """Set Kivy's environment and Config for a full-screen, inescapable kiosk window."""
+    os.environ.setdefault("KIVY_HOME", _kivy_home(config))
+    os.environ["KIVY_NO_ARGS"] = "1"  # our own argparse owns the command line
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")  # journald gets our logs already
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through our handlers
+
+    from kivy.config import Config as KivyConfig
+
+    screen = config.screen
+    graphics = {
+        "width": str(screen.width),
+        "height": str(screen.height),
+        "resizable": "0",
+        # Software GL (llvmpipe) draws the whole window each frame: 30 fps is
+        # smooth enough for a card animation and halves the CPU it costs.
+        "maxfps": "30",
+    }
+    if screen.fullscreen and _under_window_manager():
+        graphics |= {"fullscreen": "auto", "borderless": "1"}
+    elif screen.fullscreen:
+        # A bare X server (no window manager) ignores fullscreen requests:
+        # a borderless window placed at 0,0 with the screen's size fills it.
+        graphics |= {"fullscreen": "0", "borderless": "1", "position": "custom",
+                     "left": "0", "top": "0"}
+    else:
+        graphics |= {"fullscreen": "0", "borderless": "0"}
+    for key, value in graphics.items():
+        KivyConfig.set("graphics", key, value)
+    KivyConfig.set("kivy", "exit_on_escape", "0")
+    KivyConfig.set("kivy", "pause_on_minimize", "0")
+    KivyConfig.set("kivy", "log_level", "warning")
+    # No on-screen keyboard docking and no right-click multitouch dots.
+    KivyConfig.set("kivy", "keyboard_mode", "system")
+    KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+
+
+def asset(name: str) -> str:
+    return str(Path(__file__).parent / "assets" / name)

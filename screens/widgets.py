@@ -1,0 +1,121 @@
+"""The kiosk's few building blocks: a big button, a wrapping label, PIN dots, the card animation.
+
+Every widget a person can see or press carries an ``automation_id`` (the
+name the automation driver, the tests and the docs use for it), so tests
+address what a citizen sees, not Kivy's widget tree. Looks live in
+widgets.kv; what is here is behaviour.
+"""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.properties import (
+    BooleanProperty,
+    NumericProperty,
+    OptionProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+# How long a key stays lit after it is released: a quick tap must still be
+# seen, or elderly users tap again and enter a digit twice.
+FEEDBACK_S = 0.25
+
+
+class Automatable:
+    """Mixin: the stable name the automation driver reports and taps by."""
+
+    automation_id = StringProperty("")
+    # "button", "label", "input" or "image": what the driver reports as `kind`.
+    automation_kind = "label"
+
+
+class KioskLabel(Automatable, Label):
+    """A label that wraps to its width and grows to its text (Georgian strings are long)."""
+
+
+class KioskButton(Automatable, ButtonBehavior, Label):
+    """A large button that lights up the moment it is touched."""
+
+    automation_kind = "button"
+    style = OptionProperty("primary", options=["primary", "secondary", "quiet", "key"])
+    lit = BooleanProperty(False)
+    enabled = BooleanProperty(True)
+
+    def on_enabled(self, _instance: object, enabled: bool) -> None:
+        self.disabled = not enabled
+
+    def on_press(self) -> None:
+        self.lit = True
+        Clock.unschedule(self._unlight)
+        Clock.schedule_once(self._unlight, FEEDBACK_S)
+
+    def _unlight(self, _dt: float) -> None:
+        self.lit = False
+
+
+class PinDots(Automatable, Widget):
+    """Four masked places for the PIN: only how many digits are entered, never which."""
+
+    automation_kind = "input"
+    length = NumericProperty(0)
+    capacity = NumericProperty(4)
+
+    @property
+    def automation_text(self) -> str:
+        return "•" * int(self.length)
+
+
+class CardAnimation(Automatable, Widget):
+    """An ID card sliding chip-first into a reader, looping while the widget is shown.
+
+    Drawn with Kivy graphics (no image files) and stepped by the Clock at a
+    modest rate, since every frame is drawn by the CPU on software GL. The
+    attract screen starts and stops it, so it costs nothing during a visit.
+    """
+
+    automation_kind = "image"
+    phase = NumericProperty(0.0)  # 0: card above the reader, 1: card inside
+    card_w = NumericProperty(0.0)
+    card_h = NumericProperty(0.0)
+    reader_top = NumericProperty(0.0)
+    running = BooleanProperty(False)
+    period_s = NumericProperty(2.4)
+    _elapsed = 0.0
+
+    def on_running(self, _instance: object, running: bool) -> None:
+        Clock.unschedule(self._step)
+        if running:
+            self._elapsed = 0.0
+            Clock.schedule_interval(self._step, 1 / 20)
+        else:
+            self.phase = 0.0
+
+    def _step(self, dt: float) -> None:
+        self._elapsed = (self._elapsed + dt) % self.period_s
+        t = self._elapsed / self.period_s
+        # Slide in over the first 60 %, rest inside, then reappear above.
+        if t < 0.6:
+            x = t / 0.6
+            self.phase = x * x * (3 - 2 * x)  # ease in and out
+        elif t < 0.9:
+            self.phase = 1.0
+        else:
+            self.phase = 0.0
+
+
+class BusySpinner(Widget):
+    """A turning arc: the kiosk is working, not frozen (only while its screen is shown)."""
+
+    angle = NumericProperty(0.0)
+    running = BooleanProperty(False)
+
+    def on_running(self, _instance: object, running: bool) -> None:
+        Clock.unschedule(self._step)
+        if running:
+            Clock.schedule_interval(self._step, 1 / 15)
+
+    def _step(self, dt: float) -> None:
+        self.angle = (self.angle + 300 * dt) % 360

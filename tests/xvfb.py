@@ -1,0 +1,163 @@
+"""Pytest plugin: a private Xvfb display and the real kiosk window, driven through its socket.
+
+Each test session (each xdist worker) starts its own Xvfb the first time a
+UI test asks for it, with ``-displayfd`` so the server picks a free display
+number and tells us once it is ready. The kiosk then runs as a separate
+process, exactly as on a kiosk, and tests talk to it only through the
+automation socket, as a person would through the glass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.automation import AutomationClient
+
+REPO = Path(__file__).resolve().parent.parent
+SCREEN = "1080x1920x24"  # the kiosk's portrait screen
+START_TIMEOUT_S = 30.0
+
+
+def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed (Debian package xvfb; `make test` installs it)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    number = b""
+    with os.fdopen(read_fd, "rb") as pipe:
+        while not number.endswith(b"\n"):
+            chunk = pipe.read(1)
+            if not chunk:
+                proc.kill()
+                pytest.fail("Xvfb exited before it announced its display")
+            number += chunk
+    return proc, f":{number.decode().strip()}"
+
+
+@pytest.fixture(scope="session")
+def xvfb_display() -> Iterator[str]:
+    """A fresh X display for this worker; stopped at the end of the session."""
+    proc, display = _start_xvfb()
+    try:
+        yield display
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class KioskUnderTest:
+    """A running kiosk window and a client on its automation socket."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], client: AutomationClient, display: str,
+                 log_path: Path, workdir: Path) -> None:
+        self.proc, self.client, self.display = proc, client, display
+        self.log_path, self.workdir = log_path, workdir
+
+    def send(self, command: dict[str, Any]) -> dict[str, Any]:
+        return self.client.send(command)
+
+    def ok(self, command: dict[str, Any]) -> dict[str, Any]:
+        """Send a command that must succeed; its error, if any, fails the test."""
+        answer = self.client.send(command)
+        assert "error" not in answer, f"{command} -> {answer}"
+        return answer
+
+    def state(self) -> dict[str, Any]:
+        return self.ok({"cmd": "state"})
+
+    def texts(self) -> dict[str, str]:
+        return {w["id"]: w["text"] for w in self.state()["widgets"]}
+
+    def tap(self, automation_id: str) -> dict[str, Any]:
+        return self.ok({"cmd": "tap", "id": automation_id})
+
+    def wait(self, screen: str | None = None, overlay: str | None = None,
+             timeout_s: float = 10) -> dict[str, Any]:
+        command: dict[str, Any] = {"cmd": "wait", "timeout_s": timeout_s}
+        if screen:
+            command["screen"] = screen
+        if overlay:
+            command["overlay"] = overlay
+        return self.ok(command)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+
+def write_config(path: Path, storage: Path, **session: int) -> Path:
+    timings = {"idle_timeout_s": 120, "idle_warning_s": 30, **session}
+    lines = ["[kiosk]", 'site_name = "Justice House Tbilisi"', "", "[storage]", f'dir = "{storage}"',
+             "", "[session]"] + [f"{key} = {value}" for key, value in timings.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0,
+              **session: int) -> Iterator[KioskUnderTest]:
+    """Start `python -m screens` with the pretend card; stop it (and check it did not crash) after."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = write_config(workdir / "kiosk.toml", workdir / "storage", **session)
+    sock = workdir / "ui.sock"
+    log_path = workdir / "kiosk.log"
+    env = dict(os.environ, DISPLAY=display, KIVY_HOME=str(workdir / "kivy"), KIVY_NO_ARGS="1",
+               KIVY_NO_CONSOLELOG="1", KIOSK_UI_CLOCK_SPEED=str(clock_speed), PYTHONPATH=str(REPO))
+    env.pop("WAYLAND_DISPLAY", None)
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "screens", "--config", str(config), "--automation-socket", str(sock),
+             "--controller-factory", "tests.ui_fake_controller:build"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    client = None
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while client is None:
+            if proc.poll() is not None:
+                pytest.fail(f"the kiosk exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                tail = log_path.read_text()[-3000:]
+                pytest.fail(f"no automation socket after {START_TIMEOUT_S} s:\n{tail}")
+            with contextlib.suppress(OSError):
+                client = AutomationClient(sock)
+            if client is None:
+                time.sleep(0.05)
+        kiosk = KioskUnderTest(proc, client, display, log_path, workdir)
+        kiosk.wait(screen="attract")
+        yield kiosk
+    finally:
+        if client is not None:
+            client.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text()[-4000:]
+
+
+@pytest.fixture
+def kiosk(xvfb_display: str, tmp_path: Path) -> Iterator[KioskUnderTest]:
+    """The kiosk window at its attract screen, with the default (slow) clock."""
+    with run_kiosk(xvfb_display, tmp_path / "kiosk") as running:
+        yield running
