@@ -166,8 +166,14 @@ class Outbox:
         ``request`` holds ``service_id``, ``values``, ``personal_number`` (or
         None) and ``language``; the outbox adds ``kiosk_id``, ``created_at``
         and ``local_ref``. Nothing in clear touches the disk: the envelope is
-        signed and sealed in memory first.
+        signed and sealed in memory first (`prepare`), then stored in one
+        durable commit (`commit`).
         """
+        return self.commit(self.prepare(request, sign_with_card))
+
+    def prepare(self, request: Mapping[str, Any],
+                sign_with_card: env.CardSigner | None = None) -> dict[str, Any]:
+        """Sign and seal in memory; nothing is written. The row `commit` will store."""
         if self._public_key is None or self._signing_key is None:
             raise OutboxError("this outbox was opened without the portal's sealing key")
         if not request.get("service_id"):
@@ -186,17 +192,21 @@ class Outbox:
         personal_number = request.get("personal_number")
         order_key = (kiosk_key.ordering_key(self._order_secret, str(personal_number))
                      if personal_number else "none:" + idempotency_key)
-        row = {"local_ref": local_ref, "idempotency_key": idempotency_key,
-               "kiosk_id": self.kiosk_id, "service_id": str(request["service_id"]),
-               "order_key": order_key, "status": "pending", "created_at": created_at,
-               "updated_at": created_at, "size": len(sealed), "attempts": 0,
-               "next_attempt_at": 0.0, "sealed": sealed}
+        return {"local_ref": local_ref, "idempotency_key": idempotency_key,
+                "kiosk_id": self.kiosk_id, "service_id": str(request["service_id"]),
+                "order_key": order_key, "status": "pending", "created_at": created_at,
+                "updated_at": created_at, "size": len(sealed), "attempts": 0,
+                "next_attempt_at": 0.0, "sealed": sealed, "period": period, "seq": seq}
+
+    def commit(self, prepared: dict[str, Any]) -> QueuedEntry:
+        """Store a prepared entry: one transaction, one fsync; then tell the listeners."""
+        row = {k: v for k, v in prepared.items() if k not in ("period", "seq")}
         with self._write() as conn:
             cursor = conn.execute(_INSERT_ENTRY, row)
             conn.execute(
                 "INSERT INTO ref_counters (period, last_seq) VALUES (?, ?) "
                 "ON CONFLICT(period) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
-                (period, seq))
+                (prepared["period"], prepared["seq"]))
         entry = QueuedEntry.from_row({**row, "id": cursor.lastrowid})
         for listener in list(self._listeners):
             listener(entry)

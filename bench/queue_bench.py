@@ -1,0 +1,297 @@
+"""Offline-queue bench: this outbox against persist-queue, huey and the disk's own fsync rate.
+
+All figures come from ONE run on one disk, at equal durability (every put
+is on disk when it returns: WAL + synchronous=FULL, or an fsync), and are
+printed as ratios to the raw fsync rate, because absolute rates differ
+between machines by more than the queues differ from each other
+(docs: /work/shared/research/queue-durability.md).
+
+    .venv/bin/python bench/queue_bench.py            # default, under 2 minutes
+    .venv/bin/python bench/queue_bench.py --flap 300 # plus a long flapping-portal run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kiosk.portal import simulator  # noqa: E402
+from kiosk.portal.client import PortalClient  # noqa: E402
+from kiosk.sealing import load_public_key, write_keypair  # noqa: E402
+from offline_queue.forwarder import Forwarder  # noqa: E402
+from offline_queue.outbox import Outbox  # noqa: E402
+
+PAYLOAD = os.urandom(2048)
+
+
+def request(i: int) -> dict:
+    return {"service_id": "letter-to-agency", "personal_number": f"010{i % 5000:08d}",
+            "language": "ka", "values": {"body": "x" * 1700, "n": i}}
+
+
+def rate(n: int, fn) -> float:
+    started = time.perf_counter()
+    for i in range(n):
+        fn(i)
+    return n / (time.perf_counter() - started)
+
+
+def raw_fsync(work: Path, n: int) -> float:
+    fd = os.open(work / "raw.bin", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        return rate(n, lambda _i: (os.write(fd, PAYLOAD), os.fsync(fd)))
+    finally:
+        os.close(fd)
+
+
+def new_outbox(work: Path, name: str, public) -> Outbox:
+    return Outbox(work / name, kiosk_id="bench", portal_public_key=public)
+
+
+def outbox_put(work: Path, n: int, public, sealed: bool) -> float:
+    box = new_outbox(work, f"ob-put-{sealed}-{time.monotonic_ns()}", public)
+    try:
+        if sealed:  # the real path: sign + HPKE seal + one durable commit
+            return rate(n, lambda i: box.enqueue(request(i)))
+        # The store alone, as the other queues store an opaque payload.
+        prepared = [box.prepare(request(i)) for i in range(n)]
+        return rate(n, lambda i: box.commit(prepared[i]))
+    finally:
+        box.close()
+
+
+def outbox_drain(work: Path, n: int, public, batch: int) -> float:
+    box = new_outbox(work, f"ob-drain-{batch}-{time.monotonic_ns()}", public)
+    try:
+        _bulk_fill(box, n)
+        started = time.perf_counter()
+        done = 0
+        while entries := box.due_entries(batch):
+            box.mark_delivered([(e.id, "MG") for e in entries])
+            done += len(entries)
+        return done / (time.perf_counter() - started)
+    finally:
+        box.close()
+
+
+def _bulk_fill(box: Outbox, n: int) -> None:
+    """Set-up only: n pending entries of distinct citizens in one transaction."""
+    template = box.prepare(request(0))
+    with box._write() as conn:
+        conn.executemany(
+            "INSERT INTO entries (local_ref, idempotency_key, kiosk_id, service_id, order_key,"
+            " status, created_at, updated_at, size, sealed) VALUES (?, ?, 'bench', 's', ?,"
+            " 'pending', ?, ?, 2048, ?)",
+            [(f"B-{time.monotonic_ns()}-{i}", f"k-{time.monotonic_ns()}-{i}", f"o{i}",
+              template["created_at"], template["created_at"], PAYLOAD) for i in range(n)])
+
+
+def dequeue_cost_us(work: Path, backlog: int, public, probes: int = 300) -> float:
+    """Microseconds to find (and hand out) the next entry, at a given backlog; no fsync."""
+    box = new_outbox(work, f"ob-deq-{backlog}", public)
+    try:
+        _bulk_fill(box, backlog)
+        started = time.perf_counter()
+        for _ in range(probes):
+            entries = box.due_entries(1)
+            box.release([e.id for e in entries])
+        return (time.perf_counter() - started) / probes * 1e6
+    finally:
+        box.close()
+
+
+def persist_queue(work: Path, n: int) -> tuple[float, float]:
+    from persistqueue import SQLiteAckQueue
+
+    queue = SQLiteAckQueue(str(work / f"pq-{time.monotonic_ns()}"), auto_commit=True,
+                           multithreading=True)
+    sync = queue._getter.execute("PRAGMA synchronous").fetchone()[0]
+    assert sync == 2, f"persist-queue runs with synchronous={sync}, not FULL: not comparable"
+    put = rate(n, lambda _i: queue.put(PAYLOAD))
+    take = rate(n, lambda _i: queue.ack(queue.get(block=False)))
+    return put, take
+
+
+def huey_storage(work: Path, n: int) -> tuple[float, float]:
+    from huey.storage import SqliteStorage
+
+    storage = SqliteStorage(name="bench", filename=str(work / f"huey-{time.monotonic_ns()}.db"),
+                            fsync=True)
+    put = rate(n, lambda _i: storage.enqueue(PAYLOAD))
+    take = rate(n, lambda _i: storage.dequeue())  # deletes at once: no acknowledgement
+    return put, take
+
+
+def drain_to_simulator(work: Path, n: int) -> tuple[float, int]:
+    sim = simulator.start(work / "portal" / "portal.sqlite")
+    try:
+        box = new_outbox(work, "ob-sim", load_public_key(sim.public_key_path))
+        for i in range(n):
+            box.enqueue(request(i))
+        client = PortalClient(sim.url, kiosk_id="bench")
+        started = time.perf_counter()
+        forwarder = Forwarder(box, client, batch_size=100, base_delay_s=0.05).start()
+        while box.count("pending"):
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        forwarder.stop()
+        received = len(sim.store.transactions(limit=n * 2))
+        client.close()
+        box.close()
+        return elapsed, received
+    finally:
+        sim.stop()
+
+
+def flap(work: Path, seconds: float) -> None:
+    sim = simulator.start(work / "flap" / "portal.sqlite")
+    box = new_outbox(work, "ob-flap", load_public_key(sim.public_key_path))
+    client = PortalClient(sim.url, kiosk_id="bench")
+    forwarder = Forwarder(box, client, base_delay_s=0.05, max_delay_s=1.0).start()
+    stop = threading.Event()
+    accepted = []
+
+    def weather() -> None:
+        modes = ["down", "none", "unavailable503", "none", "drop_after_process", "error500", "none"]
+        i = 0
+        while not stop.wait(1.0):
+            sim.set_fault(modes[i % len(modes)], retry_after_s=1)
+            i += 1
+
+    thread = threading.Thread(target=weather)
+    thread.start()
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        accepted.append(box.enqueue(request(i)).idempotency_key)
+        i += 1
+        time.sleep(0.02)
+    stop.set()
+    thread.join()
+    sim.set_fault("none")
+    forwarder.send_now()
+    while box.count("pending"):
+        time.sleep(0.05)
+    forwarder.stop()
+    keys = [row["idempotency_key"] for row in sim.store.transactions(limit=len(accepted) * 2)]
+    print(f"\nflapping portal for {seconds:.0f} s: {len(accepted)} accepted, {len(keys)} received, "
+          f"{len(set(keys))} distinct, lost {len(set(accepted) - set(keys))}, "
+          f"duplicated {len(keys) - len(set(keys))}")
+    box.close()
+    client.close()
+    sim.stop()
+
+
+def fsyncs_child(kind: str, ops: int, setup: int = 300) -> None:
+    """Run one operation ``ops`` times after a fixed set-up, so strace can count its fsyncs."""
+    work = Path(tempfile.mkdtemp(prefix="queue-fsync-", dir=os.environ.get("BENCH_DIR")))
+    if kind.startswith("outbox"):
+        box = new_outbox(work, "ob", write_keypair(work / "portal.key", work / "portal.pub"))
+        prepared = [box.prepare(request(i)) for i in range(setup)]
+        _bulk_fill(box, setup)
+        run = ((lambda i: box.commit(prepared[i])) if kind == "outbox commit" else
+               (lambda i: box.mark_delivered([(e.id, "MG") for e in box.due_entries(1)])))
+    elif kind.startswith("persist-queue"):
+        from persistqueue import SQLiteAckQueue
+
+        queue = SQLiteAckQueue(str(work / "pq"), auto_commit=True, multithreading=True)
+        for _ in range(setup):
+            queue.put(PAYLOAD)
+        run = ((lambda i: queue.put(PAYLOAD)) if kind == "persist-queue put" else
+               (lambda i: queue.ack(queue.get(block=False))))
+    else:
+        from huey.storage import SqliteStorage
+
+        huey = SqliteStorage(name="b", filename=str(work / "h.db"), fsync=True)
+        for _ in range(setup):
+            huey.enqueue(PAYLOAD)
+        run = (lambda i: huey.enqueue(PAYLOAD)) if kind == "huey put" else (lambda i: huey.dequeue())
+    for i in range(ops):
+        run(i)
+
+
+def count_fsyncs(n: int = 200) -> dict[str, float]:
+    """fsync + fdatasync calls per operation, counted by strace (the figure that carries
+    over to a kiosk's eMMC, whatever this machine's disk does)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("strace"):
+        return {}
+    counts: dict[str, float] = {}
+    for kind in ("outbox commit", "outbox take+ack", "persist-queue put",
+                 "persist-queue get+ack", "huey put", "huey dequeue"):
+        results = []
+        for ops in (1, n + 1):  # the difference is n operations, set-up cancelled out
+            with tempfile.NamedTemporaryFile("r", suffix=".strace") as trace:
+                subprocess.run(["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync", "-o",
+                                trace.name, sys.executable, __file__, "--fsyncs-child", kind, str(ops)],
+                               check=True, capture_output=True)
+                results.append(sum(1 for line in open(trace.name) if "sync(" in line))
+        counts[kind] = (results[1] - results[0]) / n
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=2000, help="items per rate measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--backlog", type=int, default=10000, help="entries drained to the simulator")
+    parser.add_argument("--flap", type=float, default=0, help="also run a flapping portal this long (s)")
+    parser.add_argument("--fsyncs-child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fsyncs_child:
+        fsyncs_child(args.fsyncs_child[0], int(args.fsyncs_child[1]))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="queue-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
+        work = Path(tmp)
+        public = write_keypair(work / "portal.key", work / "portal.pub")
+        names = ["raw fsync", "outbox store", "outbox enqueue (sign+seal)", "persist-queue put",
+                 "huey put", "outbox drain 1 by 1", "outbox drain batch 50",
+                 "persist-queue get+ack", "huey dequeue (no ack)"]
+        runs: dict[str, list[float]] = {name: [] for name in names}
+        for _ in range(args.rounds):
+            n = args.n
+            runs["raw fsync"].append(raw_fsync(work, n))
+            runs["outbox store"].append(outbox_put(work, n, public, sealed=False))
+            runs["outbox enqueue (sign+seal)"].append(outbox_put(work, n, public, sealed=True))
+            put, take = persist_queue(work, n)
+            runs["persist-queue put"].append(put)
+            runs["persist-queue get+ack"].append(take)
+            put, take = huey_storage(work, n)
+            runs["huey put"].append(put)
+            runs["huey dequeue (no ack)"].append(take)
+            runs["outbox drain 1 by 1"].append(outbox_drain(work, n, public, 1))
+            runs["outbox drain batch 50"].append(outbox_drain(work, n, public, 50))
+        median = {name: statistics.median(values) for name, values in runs.items()}
+        floor = median["raw fsync"]
+        print(f"{'durable operation':<30} {'per second':>11} {'÷ raw fsync':>12}   (median of "
+              f"{args.rounds} interleaved rounds, {args.n} × 2 KB)")
+        for name in names:
+            print(f"{name:<30} {median[name]:>11,.0f} {median[name] / floor:>12.2f}")
+        small, large = dequeue_cost_us(work, 200, public), dequeue_cost_us(work, 20000, public)
+        print(f"\nnext-entry lookup: {small:.1f} µs at 200 pending, {large:.1f} µs at 20,000 "
+              f"pending: ratio {large / small:.2f} (target ≤ 1.2)")
+        counts = count_fsyncs()
+        if counts:
+            print("\nfsync/fdatasync calls per operation (strace):  " + ",  ".join(
+                f"{kind} {value:.2f}" for kind, value in counts.items()))
+        elapsed, received = drain_to_simulator(work, args.backlog)
+        print(f"{args.backlog:,} backlog drained to the portal simulator on 127.0.0.1 in "
+              f"{elapsed:.2f} s ({args.backlog / elapsed:,.0f}/s; portal holds {received:,}; "
+              f"target ≤ 5 s)")
+        if args.flap:
+            flap(work, args.flap)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
