@@ -59,12 +59,12 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(sim, tmp_p
 
     lines = [line.split() for line in refs.read_text().splitlines()]
     accepted = {key: ref for ref, key in (parts for parts in lines if len(parts) == 2)}
-    assert len(accepted) > 300  # enough work was interrupted to mean something
+    assert len(accepted) > 50  # enough work was interrupted to mean something (~500 idle)
 
     conn = sqlite3.connect(tmp_path / "portal.sqlite")
     sent_by_killed_workers = conn.execute("SELECT count(*) FROM transactions").fetchone()[0]
     conn.close()
-    assert sent_by_killed_workers > 100  # the kills also landed in forwarding
+    assert sent_by_killed_workers > 20  # the kills also landed in forwarding (~350 idle)
 
     box = Outbox(storage, kiosk_id="crash-kiosk",
                  portal_public_key=load_public_key(sim.public_key_path))
