@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.desk import ServiceDesk
 from kiosk.i18n import Translator
 from kiosk.logs import event
 from kiosk.portal.errors import PortalError, PortalOffline, PortalUnauthorised
@@ -85,6 +86,8 @@ class KioskController:
         self._status_lock = threading.Lock()
         self._card: Any = None
         self._card_session: str | None = None
+        self._visit_data_listeners: list[Callable[[str], None]] = []
+        self.desk = ServiceDesk(self)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-worker")
         self._stopped = threading.Event()
         self.machine.subscribe(self._on_transition)
@@ -301,6 +304,48 @@ class KioskController:
             self.machine.profile_completed(mobile, email)
 
         self._work(save)
+
+    # ------------------------------------------------------------ services
+    @property
+    def visit_data(self) -> dict[str, Any]:
+        return self.machine.visit.data
+
+    def subscribe_visit_data(self, listener: Callable[[str], None]) -> None:
+        """``listener(key)`` when fetched visit data (e.g. "lookup") arrives, on a worker thread."""
+        self._visit_data_listeners.append(listener)
+
+    def visit_data_changed(self, key: str) -> None:
+        for listener in list(self._visit_data_listeners):
+            try:
+                listener(key)
+            except Exception:
+                log.exception("visit data listener failed")
+
+    def current_card(self) -> Any:
+        """The card of the current visit, or None once it left."""
+        if self._card_session and self.machine.visit.card_session_id == self._card_session:
+            return self._card
+        return None
+
+    def service_refusal(self) -> str | None:
+        """Why the chosen service cannot be used now (before the citizen types), or None."""
+        return self.desk.refusal_before_form()
+
+    def submit_form(self, values: dict[str, Any]) -> dict[str, str]:
+        """Validate; errors by field in the visit's language, or {} and on to CONFIRM."""
+        self.machine.activity()
+        return self.desk.check_form(values, self.translator.language)
+
+    def edit_form(self) -> None:
+        self.machine.edit_form()
+
+    def confirm(self) -> None:
+        if self.machine.confirmed():
+            self._work(self.desk.submit)
+
+    def load_lookup(self) -> None:
+        """Fetch unpaid fines, tax debt or bills for the chosen service (online only)."""
+        self._work(self.desk.lookup)
 
     # ------------------------------------------------------------ plumbing
     def _work(self, func: Callable[..., None], *args: Any) -> None:

@@ -84,6 +84,8 @@ class Visit:
     service_id: str | None = None
     form_values: dict[str, Any] = field(default_factory=dict)
     result: dict[str, Any] = field(default_factory=dict)
+    # Fetched for this visit (a lookup's unpaid items, a payment's key): personal too.
+    data: dict[str, Any] = field(default_factory=dict)
 
     def wipe(self) -> None:
         # Clear the containers in place too: a screen that kept a reference
@@ -91,6 +93,7 @@ class Visit:
         self.citizen.clear()
         self.form_values.clear()
         self.result.clear()
+        self.data.clear()
         self.token = None
         self.card_session_id = None
         self.pin_tries_left = None

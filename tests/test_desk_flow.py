@@ -1,0 +1,159 @@
+"""A citizen's submissions end to end through the core, with every real part but the window.
+
+Real HTTP to the portal simulator, the real outbox and forwarder, the real
+printer stand-in over TCP and the receipt journal; a password login (the
+card path is covered over PC/SC in the card tests). The screens only call
+these same controller methods.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devices.printer_sim import start_printer_sim
+from kiosk import config as kiosk_config
+from kiosk.portal import simulator
+from kiosk.session import State
+from kiosk.wiring import build_controller
+
+GOOD_BIRTH_FORM = {
+    "whose": "self", "person_personal_number": "01001012345", "given_name": "ნინო",
+    "surname": "ბერიძე", "date_of_birth": "14.03.1985", "delivery": "justice_house",
+    "justice_house": "tbilisi", "mobile": "555123456",
+}
+
+
+def wait_for(predicate, timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, pki) -> Any:
+    sim = simulator.start(tmp_path / "portal" / "portal.sqlite3", pki.dir)
+    printer = start_printer_sim(tmp_path / "printed")
+    config = kiosk_config.from_mapping({
+        "portal": {"url": sim.url, "public_key": str(sim.public_key_path)},
+        "printer": {"connection": f"tcp://127.0.0.1:{printer.port}"},
+        "storage": {"dir": str(tmp_path / "storage")},
+    })
+    controller = build_controller(config)
+    controller.parts.reader = None  # password visits only: no card reader in this test
+    controller.parts.network.interval_s = 0.2
+    controller.start()
+    wait_for(lambda: controller.status.network_online, what="network online")
+    yield controller, sim, printer
+    controller.stop()
+    printer.stop()
+    sim.stop()
+
+
+def login(controller) -> None:
+    controller.start_password_login()
+    controller.submit_password("demo", "demo-1234")
+    wait_for(lambda: controller.machine.state in (State.HOME, State.FIRST_LOGIN), what="login")
+    if controller.machine.state == State.FIRST_LOGIN:
+        controller.complete_profile("+995555123456", "nino@example.ge")
+        wait_for(lambda: controller.machine.state == State.HOME, what="home")
+
+
+def received(sim) -> list[dict[str, Any]]:
+    import requests
+
+    return requests.get(sim.url + "/_sim/transactions", timeout=5).json()["items"]
+
+
+def test_wrong_input_first_then_delivered_with_printed_receipt(kiosk) -> None:
+    controller, sim, printer = kiosk
+    controller.select_language("ka")
+    login(controller)
+    assert controller.navigate(State.SERVICE, category_id="personal", service_id="birth-certificate-repeat")
+    assert controller.service_refusal() is None
+    errors = controller.submit_form({**GOOD_BIRTH_FORM, "person_personal_number": "123"})
+    assert set(errors) == {"person_personal_number"}
+    assert any("\u10a0" <= ch <= "\u10ff" for ch in errors["person_personal_number"]), "message in Georgian"
+    assert controller.machine.state == State.SERVICE
+    assert controller.submit_form(GOOD_BIRTH_FORM) == {}
+    assert controller.machine.state == State.CONFIRM
+    controller.confirm()
+    wait_for(lambda: controller.machine.state == State.RESULT, what="result")
+    result = controller.machine.visit.result
+    assert result["status"] == "delivered" and result["portal_ref"]
+    assert result["receipt"] == "printed"
+    assert len(printer.wait_for_receipts(1)) == 1
+    items = received(sim)
+    assert len(items) == 1
+    assert items[0]["request"]["values"]["given_name"] == "ნინო"
+    assert items[0]["request"]["service_id"] == "birth-certificate-repeat"
+
+
+def test_offline_submission_waits_then_goes_through_once(kiosk) -> None:
+    controller, sim, printer = kiosk
+    login(controller)
+    sim.set_fault("down")
+    controller.parts.network.check_now()
+    controller.parts.network.check_now()
+    wait_for(lambda: not controller.status.network_online, what="offline")
+    controller.navigate(State.SERVICE, service_id="birth-certificate-repeat")
+    controller.submit_form(GOOD_BIRTH_FORM)
+    controller.confirm()
+    wait_for(lambda: controller.machine.state == State.RESULT, what="result")
+    result = dict(controller.machine.visit.result)
+    assert result["status"] == "queued" and result["portal_ref"] is None and result["local_ref"]
+    assert received(sim) == [], "nothing reached the portal while it was down"
+    sim.set_fault("none")
+    wait_for(lambda: len(received(sim)) == 1, timeout=15, what="delivery after the network returned")
+    time.sleep(0.5)
+    assert [t["local_ref"] for t in received(sim)] == [result["local_ref"]]
+
+
+def test_online_only_service_refused_plainly_when_offline(kiosk) -> None:
+    controller, sim, _ = kiosk
+    login(controller)
+    sim.set_fault("down")
+    controller.parts.network.check_now()
+    controller.parts.network.check_now()
+    wait_for(lambda: not controller.status.network_online, what="offline")
+    controller.navigate(State.SERVICE, service_id="fines-pay")
+    assert controller.service_refusal() == "online_only_offline"
+
+
+def test_paper_out_gives_the_receipt_on_screen(kiosk) -> None:
+    controller, sim, printer = kiosk
+    printer.set_status("paper-out")
+    login(controller)
+    controller.navigate(State.SERVICE, service_id="birth-certificate-repeat")
+    controller.submit_form(GOOD_BIRTH_FORM)
+    controller.confirm()
+    wait_for(lambda: controller.machine.state == State.RESULT, what="result")
+    result = controller.machine.visit.result
+    assert result["receipt"] == "on_screen"
+    assert result["receipt_png"].startswith(b"\x89PNG")
+    assert controller.parts.journal.failed(), "the failed print is kept to print again"
+
+
+def test_fines_lookup_and_payment(kiosk) -> None:
+    controller, sim, printer = kiosk
+    login(controller)
+    controller.navigate(State.SERVICE, category_id="fines", service_id="fines-pay")
+    heard = []
+    controller.subscribe_visit_data(heard.append)
+    controller.load_lookup()
+    wait_for(lambda: "lookup" in heard, what="lookup")
+    items = controller.visit_data["lookup"]
+    assert items, "the simulator seeds unpaid fines for the demo citizen"
+    cheap = [i for i in items if float(i["amount_gel"]) <= 1000][:1]
+    controller.machine.form_completed({"item_ids": [cheap[0]["id"]]})
+    controller.confirm()
+    wait_for(lambda: controller.machine.state == State.RESULT, what="payment result")
+    assert controller.machine.visit.result["status"] == "payment_approved"
+    controller.logout()
+    assert controller.visit_data == {}
