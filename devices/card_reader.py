@@ -149,7 +149,36 @@ class CardSession:
             try:
                 return transmit_complete(self._raw_transmit, apdu)
             except MalformedResponse as exc:
-                raise CardCommunicationError(str(exc)) from None
+                failure: CardError = CardCommunicationError(str(exc))
+            except CardCommunicationError as exc:
+                failure = exc
+            # vpcd answers a card pulled mid-command with an empty "success"; other
+            # drivers with a transport error. Ask pcscd whether the card is still
+            # there before calling it a card fault, so the citizen hears the truth.
+            if self._card_left():
+                raise CardRemovedError("the card was removed during the exchange") from None
+            raise failure
+
+    def _card_left(self, wait_ms: int = 700) -> bool:
+        """Whether the card left (or was swapped) within one pcscd poll period."""
+        state = scard.SCARD_STATE_UNAWARE
+        deadline = time.monotonic() + wait_ms / 1000
+        while True:
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            result, states = scard.SCardGetStatusChange(
+                self._context, max(left_ms, 0) if state else 0, [(self.reader, state)]
+            )
+            if result == scard.SCARD_E_TIMEOUT:
+                return False
+            if result != scard.SCARD_S_SUCCESS:
+                return True  # the reader or pcscd is gone: so is this card session
+            event_state = states[0][1]
+            counter = (event_state >> STATE_COUNTER_SHIFT) & 0xFFFF
+            if not event_state & scard.SCARD_STATE_PRESENT or counter != self.event_counter:
+                return True
+            state = event_state & ~scard.SCARD_STATE_CHANGED
+            if left_ms <= 0:
+                return False
 
     def _raw_transmit(self, apdu: bytes | bytearray) -> bytes:
         pci = scard.SCARD_PCI_T0 if self._protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
@@ -228,6 +257,7 @@ class CardReaderService:
         self.warm_resets = warm_resets
         self.retry_interval_s = retry_interval_s
         self._state = ReaderState(ReaderStatus.NO_READER, detail="not started")
+        self._reported = False  # the first status is always reported
         self._session: CardSession | None = None
         self._context = 0
         self._stopping = threading.Event()
@@ -455,8 +485,9 @@ class CardReaderService:
             session.close()
 
     def _set(self, state: ReaderState) -> None:
-        if state.same_as(self._state):
+        if self._reported and state.same_as(self._state):
             return
+        self._reported = True
         self._state = state
         event(log, "card reader status", status=state.status.value, detail=state.detail)
         try:

@@ -188,13 +188,13 @@ class PcscStack:
             time.sleep(down_s)
         self.start(with_reader=with_reader)
 
-    def wait_slot_empty(self, timeout_s: float = 3.0) -> bool:
-        """Wait until pcscd has seen the card leave the virtual slot.
+    def wait_slot_empty(self, timeout_s: float = 3.0, *, present: bool = False) -> bool:
+        """Wait until pcscd has seen the card leave the virtual slot (or arrive: ``present``).
 
         vpcd mishandles a reset or power-off sent to a card that left before
         pcscd's next poll: pcscd then shows the slot empty while the next card
         sits in it. Tests (and the demo's "insert" button) wait here between
-        cards, as the research notes advise. True if the slot became empty.
+        cards, as the research notes advise. True if it did.
         """
         from smartcard import scard
 
@@ -211,7 +211,8 @@ class PcscStack:
                 if result not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT):
                     return False
                 state = states[0][1] & ~scard.SCARD_STATE_CHANGED
-                if state & scard.SCARD_STATE_EMPTY:
+                wanted = scard.SCARD_STATE_PRESENT if present else scard.SCARD_STATE_EMPTY
+                if state & wanted:
                     return True
             return False
         finally:

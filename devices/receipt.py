@@ -120,13 +120,15 @@ class _Style:
         # 6 mm side margins on 80 mm paper keep text clear of the print head's edge.
         self.margin = max(8, round(16 * scale))
         self.inner = width_dots - 2 * self.margin
-        self.title = FontChain(max(24, round(40 * scale)), bold=True)
-        self.heading = FontChain(max(20, round(28 * scale)), bold=True)
-        self.body = FontChain(max(18, round(26 * scale)))
-        self.body_bold = FontChain(max(18, round(26 * scale)), bold=True)
-        self.small = FontChain(max(16, round(21 * scale)))
-        self.gap = max(6, round(10 * scale))
-        self.qr_size = round(240 * scale)
+        # Floors keep 58 mm receipts legible for elderly readers (about 2.5 mm letters).
+        self.title = FontChain(max(30, round(40 * scale)), bold=True)
+        self.heading = FontChain(max(23, round(28 * scale)), bold=True)
+        self.body = FontChain(max(21, round(26 * scale)))
+        self.body_bold = FontChain(max(21, round(26 * scale)), bold=True)
+        self.small = FontChain(max(18, round(21 * scale)))
+        self.gap = max(8, round(10 * scale))
+        # A QR under ~20 mm is hard for older phones to focus on.
+        self.qr_size = max(190, round(240 * scale))
 
 
 class _Layout:

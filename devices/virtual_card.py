@@ -216,7 +216,9 @@ class VirtualCard:
             if faults.delay_s:
                 time.sleep(faults.delay_s)
             if self.activations <= faults.bad_contacts:
-                answer = b""  # a badly seated card: nothing usable comes back
+                # A badly seated card: a stray byte, not an APDU. (An empty answer
+                # would hang vpcd, which waits for a payload that never comes.)
+                answer = b"\x00"
             elif number in faults.status_at_apdu:
                 answer = faults.status_at_apdu[number].to_bytes(2, "big")
             else:
