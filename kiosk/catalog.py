@@ -275,8 +275,9 @@ class CatalogStore:
             pass
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             # CatalogError and JSONDecodeError are ValueErrors too.
-            event(log, "catalog cache unusable; using the bundled catalog",
-                  path=str(self.path), reason=str(exc)[:200])
+            # A warning: a technician should learn why the kiosk ignores its cache.
+            log.warning("catalog cache unusable; using the bundled catalog",
+                        extra={"fields": {"path": str(self.path), "reason": str(exc)[:200]}})
         return load_bundled_catalog(), None
 
     def update(self, document: Any, etag: str) -> Catalog:

@@ -160,6 +160,8 @@ def _clean_text(raw: Any, multiline: bool) -> str:
 
 def _text(field: Field, raw: Any, multiline: bool) -> tuple[Any, FieldError | None]:
     text = _clean_text(raw, multiline)
+    if not text:  # only control characters or blanks: nothing was really typed
+        return None, FieldError(N_("This field is required"))
     rules = field.rules
     longest = rules.get("max_length", DEFAULT_LONG_TEXT_MAX if multiline else DEFAULT_TEXT_MAX)
     if len(text) > longest:
