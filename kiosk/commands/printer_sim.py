@@ -47,8 +47,16 @@ def run(args: argparse.Namespace) -> int:
         answer = send_control(args.control_port, f"status {args.set_status}")
         print(answer)
         return 0 if answer.startswith("ok") else 1
-    sim = start_printer_sim(args.out, status=args.status, port=args.port,
-                            control_port=args.control_port, paper_width=args.width)
+    handled = {signal.SIGINT, signal.SIGTERM, signal.SIGUSR1}
+    # The stand-in's threads inherit a mask that blocks these signals, so the kernel
+    # delivers them to the main thread, whose handlers then run at once; a signal
+    # landing on a server thread would wait, and a second SIGUSR1 would be lost.
+    signal.pthread_sigmask(signal.SIG_BLOCK, handled)
+    try:
+        sim = start_printer_sim(args.out, status=args.status, port=args.port,
+                                control_port=args.control_port, paper_width=args.width)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, handled)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
@@ -60,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"tcp://127.0.0.1:{sim.port}", flush=True)
     if sim.control_port is not None:
         print(f"control 127.0.0.1:{sim.control_port}", flush=True)
-    stopped.wait()
+    while not stopped.wait(0.5):  # wakes regularly so handlers never wait long
+        pass
     sim.stop()
     return 0
