@@ -15,7 +15,7 @@ Nothing here touches Kivy or devices: the screens call `validate` and
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,8 @@ FIELD_TYPES = (
     "email", "amount_gel", "agency", "long_text", "yes_no",
 )
 LANGUAGES = ("ka", "en", "ru")
+# A label or help text longer than this cannot fit the form screen; refuse the document.
+MAX_LABEL = 500
 
 # Which on-screen keyboard a field type opens; None: the screen shows buttons.
 _KEYBOARDS: dict[str, str | None] = {
@@ -126,6 +128,8 @@ def _texts(value: Any, where: str) -> dict[str, str]:
         text = value.get(lang)
         if not isinstance(text, str) or not text.strip():
             raise FieldDefinitionError(f"{where} has no {lang} text")
+        if len(text) > MAX_LABEL:
+            raise FieldDefinitionError(f"{where} {lang} text is longer than {MAX_LABEL} characters")
         out[lang] = text
     return out
 
@@ -288,9 +292,4 @@ def _display_date(value: str) -> str:
 def _display_mobile(value: str) -> str:
     match = re.fullmatch(r"\+995(5\d{2})(\d{2})(\d{2})(\d{2})", value)
     return "+995 " + " ".join(match.groups()) if match else value
-
-
-def field_types_in(fields: Sequence[Field]) -> set[str]:
-    """The field types a form uses (the screens preload their keyboards)."""
-    return {f.type for f in fields}
 

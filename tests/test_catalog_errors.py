@@ -122,6 +122,8 @@ BIRTH = "birth-certificate-repeat"
     (service_path(BIRTH, "form", 3, "min_length"), 500, "min_length must not be above"),
     (service_path(BIRTH, "form", 4, "max"), "yesterday-ish", "today"),
     (service_path(BIRTH, "form", 0, "required"), "yes", "required"),
+    (service_path(BIRTH, "form", 0, "label", "ka"), "ა" * 600, "longer than"),
+    (service_path(BIRTH, "description", "en"), "x" * 5000, "longer than"),
     (service_path("letter-to-agency", "form", 0, "agencies"), ["kgb"], "unknown agencies"),
     (("agencies", 0, "name"), {"ka": "სააგენტო", "en": "Agency"}, "no ru text"),
 ])
