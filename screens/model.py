@@ -16,9 +16,12 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kiosk.i18n import NATIVE_NAMES, translate
 
 MM_PER_INCH = 25.4
-# DejaVu Sans' capital letters are 0.73 em tall: font sizes are chosen so
-# that the capitals, not the em box, reach the size the standards ask for.
-CAP_HEIGHT_EM = 0.73
+# Font sizes are chosen by the height of the letters a citizen reads, not the
+# em box. Georgian (mkhedruli) has no capitals and its letters are mostly
+# x-height: in DejaVu Sans "ა" and "ო" are 0.55-0.61 em, like Latin "x"
+# (0.55), while Latin and Cyrillic capitals are 0.73 em. Sizing by 0.55 em
+# makes Georgian body letters, the smallest, reach the size asked for.
+LETTER_HEIGHT_EM = 0.55
 
 
 class ShellModel(EventDispatcher):
@@ -55,9 +58,9 @@ class ShellModel(EventDispatcher):
         """Pixels for a physical length on this screen (px = mm / 25.4 * dpi)."""
         return millimetres / MM_PER_INCH * self.dpi
 
-    def text_mm(self, cap_height_mm: float, _dpi: float = 0) -> float:
-        """A font size (px) whose capital letters are ``cap_height_mm`` tall."""
-        return self.mm(cap_height_mm) / CAP_HEIGHT_EM
+    def text_mm(self, letter_height_mm: float, _dpi: float = 0) -> float:
+        """A font size (px) whose small and Georgian letters are ``letter_height_mm`` tall."""
+        return self.mm(letter_height_mm) / LETTER_HEIGHT_EM
 
     @staticmethod
     def native_name(language: str) -> str:

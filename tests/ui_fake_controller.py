@@ -67,7 +67,7 @@ class LoginFailed:
 
 def pretend_login(card: PretendCard, pin: bytearray, _portal: Any) -> Any:
     """What kiosk.login returns, decided by the pretend card."""
-    time.sleep(0.2)  # long enough for the "checking" screen to be drawn
+    time.sleep(0.5)  # long enough for the "checking" screen to be drawn
     if card.fail_with:
         reason, card.fail_with = card.fail_with, ""
         return LoginFailed(reason)
