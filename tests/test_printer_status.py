@@ -167,3 +167,49 @@ def test_profile_narrower_than_the_paper_is_refused() -> None:
         Printer("tcp://127.0.0.1:9100", profile="POS-5890", width_dots=576)
     with pytest.raises(ValueError, match="not a python-escpos profile"):
         Printer("tcp://127.0.0.1:9100", profile="NoSuchPrinter")
+
+
+class FailingMidJob(SilentPrinter):
+    """Answers the first status query 'ready', then hangs up or goes quiet during the job."""
+
+    def __init__(self, hang_up: bool) -> None:
+        self.hang_up = hang_up
+        super().__init__()
+
+    def _drain(self, client: socket.socket) -> None:
+        try:
+            while len(self.received) < len(STATUS_QUERY):
+                self.received += client.recv(len(STATUS_QUERY) - len(self.received))
+            client.sendall(bytes((0x12, 0x12, 0x12)))
+            while data := client.recv(4096):
+                self.received += data
+                if self.hang_up and len(self.received) > 20_000:
+                    client.close()  # power cut in the middle of the raster
+                    return
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("hang_up", [True, False], ids=["hangs-up", "goes-quiet"])
+def test_printer_failing_mid_job_raises_offline_quickly(hang_up: bool) -> None:
+    failing = FailingMidJob(hang_up)
+    try:
+        printer = Printer(f"tcp://127.0.0.1:{failing.port}", after_job_timeout_s=0.5)
+        started = time.monotonic()
+        with pytest.raises(PrinterOffline) as raised:
+            printer.print_receipt(example_receipt("ru"))
+        assert raised.value.during_job is True  # the journal must offer a reprint
+        assert time.monotonic() - started < 2.5
+        assert printer.last_status is PrinterStatus.OFFLINE
+    finally:
+        failing.stop()
+
+
+def test_status_during_a_print_does_not_wait_for_the_job(sim: PrinterSim) -> None:
+    printer = Printer(f"tcp://127.0.0.1:{sim.port}")
+    sim.set_status("near-end")
+    assert printer.status() is PrinterStatus.NEAR_END
+    with printer._lock:  # as while a long job is being sent
+        started = time.monotonic()
+        assert printer.status(timeout_s=0.5) is PrinterStatus.NEAR_END
+        assert time.monotonic() - started < 0.3
