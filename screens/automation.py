@@ -111,6 +111,8 @@ class UiDriver:
             entry["length"] = len(widget.text)
         else:
             entry["text"] = getattr(widget, "text", "")
+        if hasattr(widget, "lit"):
+            entry["highlighted"] = bool(widget.lit)  # the touch feedback, shown at once
         if hasattr(widget, "font_size"):
             entry["font_px"] = round(float(widget.font_size), 1)
         return entry

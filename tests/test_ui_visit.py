@@ -44,6 +44,11 @@ def personal_data_shown(kiosk) -> list[str]:
 def test_pin_field_reports_only_its_length(kiosk) -> None:
     kiosk.ok({"cmd": "demo", "action": "insert_card"})
     kiosk.wait(screen="pin")
+    kiosk.tap("pin-5")
+    keys = {w["id"]: w for w in kiosk.state()["widgets"]}
+    # The key lights up at once (and only that key), so a tap is never in doubt.
+    assert keys["pin-5"]["highlighted"] and not keys["pin-4"]["highlighted"]
+    kiosk.tap("pin-clear")
     kiosk.ok({"cmd": "type", "id": "pin-input", "text": "73"})
     pin_field = next(w for w in kiosk.state()["widgets"] if w["id"] == "pin-input")
     assert pin_field == {**pin_field, "kind": "input", "text": "••", "length": 2}
@@ -129,3 +134,16 @@ def test_idle_warning_extends_then_times_out_and_wipes(xvfb_display, tmp_path) -
         state = kiosk.state()
         assert state["overlays"] == []
         assert personal_data_shown(kiosk) == []
+
+
+def test_out_of_service_sends_citizens_to_the_counter(xvfb_display, tmp_path) -> None:
+    with run_kiosk(xvfb_display, tmp_path / "oos", first_screen="out_of_service",
+                   extra_env={"KIOSK_UI_OUT_OF_SERVICE": "configuration"}) as kiosk:
+        state = kiosk.state()
+        assert [w for w in state["widgets"] if w["kind"] == "button"] == []  # nothing to press
+        texts = kiosk.texts()
+        assert texts["out_of_service-title"] == "კიოსკი დროებით არ მუშაობს"
+        assert "ოპერატორ" in texts["out_of_service-body"]
+        kiosk.ok({"cmd": "demo", "action": "insert_card"})  # a card does not start a visit
+        time.sleep(0.5)
+        assert kiosk.state()["screen"] == "out_of_service"

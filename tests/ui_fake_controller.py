@@ -7,6 +7,9 @@ accepts PIN 1234, counts wrong PINs down from 3 and then blocks. A test
 inserts the card through the automation socket's `demo` command, exactly
 as `kiosk demo` does with its virtual card.
 
+``KIOSK_UI_OUT_OF_SERVICE=reason`` starts the kiosk out of service, as
+`kiosk run` does with a broken configuration.
+
 ``KIOSK_UI_CLOCK_SPEED`` (e.g. 10) makes the machine's clock run faster,
 so the configuration's shortest allowed idle time-out (30 s) passes in a
 few real seconds and a time-out test stays quick.
@@ -116,4 +119,6 @@ def build(config: Config) -> KioskController:
     controller = KioskController(config, Parts(login=pretend_login), clock=fast_clock(speed))
     controller.demo = PretendDemo(controller)
     controller._set_status(reader="no_card", printer="ready", network_online=True)
+    if os.environ.get("KIOSK_UI_OUT_OF_SERVICE"):
+        controller.machine.out_of_service(os.environ["KIOSK_UI_OUT_OF_SERVICE"])
     return controller

@@ -112,15 +112,16 @@ def write_config(path: Path, storage: Path, **session: int) -> Path:
 
 
 @contextlib.contextmanager
-def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0,
-              **session: int) -> Iterator[KioskUnderTest]:
+def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0, first_screen: str = "attract",
+              extra_env: dict[str, str] | None = None, **session: int) -> Iterator[KioskUnderTest]:
     """Start `python -m screens` with the pretend card; stop it (and check it did not crash) after."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = write_config(workdir / "kiosk.toml", workdir / "storage", **session)
     sock = workdir / "ui.sock"
     log_path = workdir / "kiosk.log"
     env = dict(os.environ, DISPLAY=display, KIVY_HOME=str(workdir / "kivy"), KIVY_NO_ARGS="1",
-               KIVY_NO_CONSOLELOG="1", KIOSK_UI_CLOCK_SPEED=str(clock_speed), PYTHONPATH=str(REPO))
+               KIVY_NO_CONSOLELOG="1", KIOSK_UI_CLOCK_SPEED=str(clock_speed), PYTHONPATH=str(REPO),
+               **(extra_env or {}))
     env.pop("WAYLAND_DISPLAY", None)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -141,7 +142,7 @@ def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0,
             if client is None:
                 time.sleep(0.05)
         kiosk = KioskUnderTest(proc, client, display, log_path, workdir)
-        kiosk.wait(screen="attract")
+        kiosk.wait(screen=first_screen)
         yield kiosk
     finally:
         if client is not None:
