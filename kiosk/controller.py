@@ -59,6 +59,7 @@ class Parts:
     printer: Any = None
     journal: Any = None
     catalog: Any = None
+    catalog_store: Any = None
     reader: Any = None
     extra_stop: list[Callable[[], None]] = field(default_factory=list)
 
@@ -96,7 +97,7 @@ class KioskController:
     def start(self) -> None:
         network = self.parts.network
         if network is not None:
-            network.subscribe(lambda online: self._set_status(network_online=bool(online)))
+            network.subscribe(self._on_network)
             self._set_status(network_online=bool(network.is_online))
             network.start()
         if self.parts.forwarder is not None:
@@ -105,6 +106,7 @@ class KioskController:
         if self.parts.reader is not None:
             self.parts.reader.start()
         self._refresh_queue_status()
+        self._work(self.refresh_catalog)
         threading.Thread(target=self._poll_printer, name="printer-status", daemon=True).start()
 
     def stop(self) -> None:
@@ -152,6 +154,29 @@ class KioskController:
                 listener(new)
             except Exception:
                 log.exception("status listener failed")
+
+    def _on_network(self, online: bool) -> None:
+        self._set_status(network_online=bool(online))
+        if online:
+            self._work(self.refresh_catalog)
+
+    def refresh_catalog(self) -> None:
+        """Ask the portal for a newer catalog (If-None-Match); keep the last good one.
+
+        A kiosk that boots offline shows its cached or bundled copy; a bad
+        document from the network is refused and never replaces a good one.
+        """
+        store, portal = self.parts.catalog_store, self.parts.portal
+        if store is None or portal is None:
+            return
+        try:
+            document, etag = portal.catalog(store.etag)
+            if document is not None and etag:
+                self.catalog = self.parts.catalog = store.update(document, etag)
+        except PortalError as exc:
+            event(log, "catalog not refreshed", error=type(exc).__name__)
+        except (ValueError, OSError) as exc:  # CatalogError is a ValueError; a full disk an OSError
+            event(log, "catalog from the portal refused", error=type(exc).__name__, detail=str(exc)[:200])
 
     def _refresh_queue_status(self) -> None:
         outbox = self.parts.outbox

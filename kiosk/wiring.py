@@ -43,7 +43,8 @@ def build_parts(config: Config) -> Parts:
     # One client per thread that uses it: requests' Session is not meant to be
     # shared between threads, and the forwarder and the UI's workers run apart.
     portal = client()
-    parts = Parts(portal=portal, catalog=_try("catalog", lambda: CatalogStore(storage).current()))
+    store = CatalogStore(storage)
+    parts = Parts(portal=portal, catalog=store.current(), catalog_store=store)
     parts.extra_stop.append(portal.close)
 
     from offline_queue.forwarder import Forwarder

@@ -157,3 +157,18 @@ def test_fines_lookup_and_payment(kiosk) -> None:
     assert controller.machine.visit.result["status"] == "payment_approved"
     controller.logout()
     assert controller.visit_data == {}
+
+
+def test_catalog_refreshed_from_the_portal_and_bad_one_refused(kiosk) -> None:
+    controller, sim, _ = kiosk
+    wait_for(lambda: controller.parts.catalog_store.etag is not None, what="first catalog fetch")
+    document = controller.catalog.to_document()
+    document["services"][0]["name"]["en"] = "Renamed by the portal"
+    sim.set_catalog(document)
+    controller.refresh_catalog()
+    assert controller.catalog.services[0].name("en") == "Renamed by the portal"
+    kept_etag = controller.parts.catalog_store.etag
+    sim.set_catalog({"version": "broken", "categories": "not a list"})
+    controller.refresh_catalog()
+    assert controller.catalog.services[0].name("en") == "Renamed by the portal"
+    assert controller.parts.catalog_store.etag == kept_etag
