@@ -50,3 +50,13 @@ $(VENV)/.installed: pyproject.toml
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# Deployment (docs/deploying.md): `make install` turns a bare Debian 12
+# machine into a kiosk, or upgrades one in place; `make uninstall` keeps the
+# data unless PURGE=1. Both honour DESTDIR=DIR (install into a folder).
+.PHONY: install uninstall
+install:
+	$(SUDO) env DESTDIR='$(DESTDIR)' SKIP_APT='$(SKIP_APT)' KEEP_RELEASES='$(KEEP_RELEASES)' deploy/install.sh
+
+uninstall:
+	$(SUDO) env DESTDIR='$(DESTDIR)' PURGE='$(PURGE)' FORCE='$(FORCE)' deploy/uninstall.sh
