@@ -89,8 +89,12 @@ def pick_port(seed: int) -> int:
 class PcscStack:
     """One private pcscd serving ``run_dir``, optionally with a vpcd reader on ``port``."""
 
-    def __init__(self, run_dir: str | Path, port: int) -> None:
+    def __init__(self, run_dir: str | Path, port: int, *, die_with_parent: bool = False) -> None:
+        """``die_with_parent``: pcscd gets SIGTERM if the thread that started it dies (a
+        killed test worker must not leave a pcscd behind). Only for starts from a
+        thread that lives as long as the stack, e.g. a test process's main thread."""
         self.run_dir = Path(run_dir)
+        self.die_with_parent = die_with_parent
         self.port = port
         self.conf_dir = self.run_dir.parent / (self.run_dir.name + "-conf")
         self._process: subprocess.Popen[bytes] | None = None
@@ -154,6 +158,7 @@ class PcscStack:
                 stdout=log_file,
                 stderr=log_file,
                 start_new_session=True,  # a Ctrl-C in a terminal must not reach it before us
+                preexec_fn=_die_with_parent if self.die_with_parent else None,  # noqa: PLW1509
             )
         deadline = time.monotonic() + timeout_s
         while not self.socket_path.exists() or (with_reader and not self._vpcd_listening()):
@@ -224,6 +229,14 @@ class PcscStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent dies (kept across exec)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _port_listening(port: int) -> bool:

@@ -36,7 +36,7 @@ def pcsc_stack() -> Iterator:
     reason = can_run_private_pcscd()
     if reason:
         pytest.skip(reason)
-    stack = PcscStack(PCSC_BASE / "run", pick_port(os.getpid()))
+    stack = PcscStack(PCSC_BASE / "run", pick_port(os.getpid()), die_with_parent=True)
     stack.start()
     yield stack
     stack.stop()
