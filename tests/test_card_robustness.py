@@ -171,3 +171,35 @@ def test_virtual_card_refused_unless_configured(reader_service, make_card):
 def test_reader_name_filter_waits_for_the_named_reader(reader_service):
     _, seen = reader_service(reader_name="ACS ACR39U")
     seen.wait_for("no_reader")
+
+
+def test_unexpected_status_word_is_a_card_error_not_a_crash(reader_service, make_card):
+    from devices.eid import CardStatusError
+    from kiosk.login import CardLogin, LoginError
+
+    _, seen = reader_service()
+    card = make_card()
+    card.insert()
+    eid = seen.wait_for("ready").card
+    card.faults.status_at_apdu[card.apdu_count + 2] = 0x6F00  # the VERIFY-for-tries
+    with pytest.raises(CardStatusError) as error:
+        eid.pin_tries_left()
+    assert error.value.sw == 0x6F00
+    card.faults.status_at_apdu[card.apdu_count + 1] = 0x6A82  # the application SELECT
+    assert CardLogin(None)(eid, bytearray(b"1234"), None) == LoginError("card_error")
+
+
+def test_slow_card_still_works(reader_service, make_card):
+    _, seen = reader_service()
+    card = make_card(faults=Faults(delay_s=0.05))
+    card.insert()
+    eid = seen.wait_for("ready").card
+    assert eid.verify_pin(bytearray(b"1234")).ok
+    assert len(eid.sign(b"slow")) == 256
+
+
+def test_virtual_reader_is_detected(pcsc):
+    from devices.pcsc_stack import detect_virtual_reader
+
+    assert pcsc.reader_name in detect_virtual_reader()
+    assert detect_virtual_reader(["ACS ACR39U ICC Reader 00 00"]) == []
