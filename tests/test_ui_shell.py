@@ -19,6 +19,12 @@ from kiosk.automation import AutomationClient
 
 pytestmark = pytest.mark.ui
 
+
+@pytest.fixture
+def kiosk(ui_kiosk):
+    """The kiosk window at its attract screen (tests/xvfb.py)."""
+    return ui_kiosk
+
 GEORGIAN = re.compile(r"[\u10A0-\u10FF]")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 # Texts that are the same in every language on purpose: the kiosk's name

@@ -19,6 +19,12 @@ from tests.xvfb import run_kiosk
 pytestmark = pytest.mark.ui
 
 
+@pytest.fixture
+def kiosk(ui_kiosk):
+    """The kiosk window at its attract screen (tests/xvfb.py)."""
+    return ui_kiosk
+
+
 def enter_pin(kiosk, pin: str) -> None:
     kiosk.ok({"cmd": "type", "id": "pin-input", "text": pin})
     kiosk.tap("pin-ok")

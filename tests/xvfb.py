@@ -158,7 +158,7 @@ def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0, first_scree
 
 
 @pytest.fixture
-def kiosk(xvfb_display: str, tmp_path: Path) -> Iterator[KioskUnderTest]:
+def ui_kiosk(xvfb_display: str, tmp_path: Path) -> Iterator[KioskUnderTest]:
     """The kiosk window at its attract screen, with the default (slow) clock."""
     with run_kiosk(xvfb_display, tmp_path / "kiosk") as running:
         yield running
