@@ -23,10 +23,16 @@ class Notifier:
         return bool(self.address)
 
     def watchdog_interval_s(self) -> float | None:
-        """Half of WatchdogSec (systemd's advice), or None when no watchdog is set."""
+        """Half of WatchdogSec (systemd's advice), or None when no watchdog is set.
+
+        systemd sets WATCHDOG_PID to the service's main process, which in
+        kiosk.service is cage, the kiosk's parent: so the parent's PID counts
+        as ours too (NotifyAccess=all lets the child's pings through). A
+        grandchild still sees a PID that is not its parent's, and stays quiet.
+        """
         usec = os.environ.get("WATCHDOG_USEC")
         pid = os.environ.get("WATCHDOG_PID")
-        if not usec or (pid and pid != str(os.getpid())):
+        if not usec or (pid and pid not in (str(os.getpid()), str(os.getppid()))):
             return None
         try:
             return int(usec) / 1_000_000 / 2
