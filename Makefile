@@ -11,10 +11,11 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What the suite and the demo use from Debian: the PC/SC daemon and the
 # virtual reader driver, headers and swig to compile pyscard, a virtual X
 # display, fonts that hold Georgian, zbar to read printed QR codes back,
-# espeak-ng for the voice guide, systemd-analyze for the unit checks.
+# espeak-ng for the voice guide, systemd-analyze for the unit checks, tzdata
+# for Tbilisi time on receipts (slim images lack it).
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev \
 	python3-venv xvfb xauth libmtdev1 libgl1-mesa-dri fonts-dejavu-core \
-	fonts-noto-core libzbar0 espeak-ng systemd xdotool
+	fonts-noto-core libzbar0 espeak-ng systemd xdotool tzdata
 
 .PHONY: demo test deps venv lint bench clean
 
