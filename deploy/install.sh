@@ -54,7 +54,6 @@ die() { printf 'kiosk install: ERROR: %s\n' "$*" >&2; exit 1; }
 if [ -z "$DESTDIR" ] && [ "$(id -u)" != 0 ]; then
     die "run as root (sudo make install), or set DESTDIR to install into a folder"
 fi
-[ -x "$KIOSK_PYTHON" ] || die "$KIOSK_PYTHON not found: apt-get install python3 python3-venv"
 umask 022  # the kiosk user must read the release; storage and config get their own modes
 
 systemd_running() { [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; }
@@ -94,6 +93,9 @@ if dpkg-query -W -f='${Status}' "$FORBIDDEN_PACKAGE" 2>/dev/null | grep -q 'inst
     fi
     say "WARNING: $FORBIDDEN_PACKAGE is installed on this (build) machine; a kiosk must never have it"
 fi
+
+# After the vpcd check: a kiosk with it is refused whatever else is missing.
+[ -x "$KIOSK_PYTHON" ] || die "$KIOSK_PYTHON not found: apt-get install python3 python3-venv"
 
 # --------------------------------------------------------- Debian packages
 if [ -z "$DESTDIR" ] && [ "${SKIP_APT:-0}" != 1 ]; then
