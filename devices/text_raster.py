@@ -130,17 +130,6 @@ class FontChain:
             self._choice[char] = chosen
         return chosen
 
-    def runs(self, text: str) -> list[tuple[str, ImageFont.FreeTypeFont]]:
-        """``text`` cut into runs that share one font."""
-        runs: list[tuple[str, ImageFont.FreeTypeFont]] = []
-        for char in text:
-            font = self.font_for(char)
-            if runs and runs[-1][1] is font:
-                runs[-1] = (runs[-1][0] + char, font)
-            else:
-                runs.append((char, font))
-        return runs
-
     def width(self, text: str) -> int:
         return round(sum(_glyph(self.font_for(char), char)[3] for char in text))
 
