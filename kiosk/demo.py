@@ -28,6 +28,7 @@ from kiosk.testpki import TestPki
 
 log = logging.getLogger("kiosk.demo")
 DEMO_CITIZEN = "citizen"
+PRINTER_CYCLE = ("ready", "near-end", "paper-out", "cover-open")
 
 
 class DemoControls:
@@ -54,7 +55,13 @@ class DemoControls:
 
     def cycle_printer(self) -> str:
         """ready -> paper near end -> paper out -> cover open -> ready."""
-        return self._stack.printer.cycle_status() if self._stack.printer is not None else "offline"
+        printer = self._stack.printer
+        if printer is None:
+            return "offline"
+        following = PRINTER_CYCLE[(PRINTER_CYCLE.index(printer.status) + 1) % len(PRINTER_CYCLE)
+                                  ] if printer.status in PRINTER_CYCLE else "ready"
+        printer.set_status(following)
+        return following
 
 
 @dataclass

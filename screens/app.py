@@ -23,13 +23,16 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.widget import Widget
 
 from kiosk.automation import AutomationServer
 from kiosk.logs import event
 from kiosk.session import State, Transition
 from screens.automation import UiDriver
+from screens.demo_strip import DemoStrip
 from screens.fonts import register_fonts
 from screens.model import ShellModel
 from screens.screens import (
@@ -47,7 +50,7 @@ from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel,
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
-KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "home.kv", "overlays.kv")
+KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "home.kv", "overlays.kv", "demo.kv")
 # Keys a stray keyboard could use to close or leave the window.
 KEY_ESCAPE, KEY_F4 = 27, 285
 # Widget classes the .kv files name; imported so Factory knows them.
@@ -104,11 +107,12 @@ class KioskApp(App):
         self.ui = ShellModel()
         self.manager: ScreenManager
         self.warning: IdleWarning | None = None
+        self.demo_strip: DemoStrip | None = None
         self._server: AutomationServer | None = None
         self.title = "Kiosk"
 
     # ------------------------------------------------------------ building
-    def build(self) -> ScreenManager:
+    def build(self) -> Widget:
         register_fonts()
         config = self.controller.config
         self.ui.dpi = config.screen.dpi
@@ -123,7 +127,15 @@ class KioskApp(App):
         self.manager.current = self.controller.machine.state.value
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
                     on_touch_down=self._on_any_touch)
-        return self.manager
+        demo = getattr(self.controller, "demo", None)
+        if demo is None:
+            return self.manager
+        # Only `kiosk demo` has demo controls: the strip below the kiosk's screens.
+        root = BoxLayout(orientation="vertical")
+        root.add_widget(self.manager)
+        self.demo_strip = DemoStrip(demo)
+        root.add_widget(self.demo_strip)
+        return root
 
     def on_start(self) -> None:
         machine = self.controller.machine
@@ -134,6 +146,8 @@ class KioskApp(App):
             lambda status: Clock.schedule_once(lambda _dt: self._show_status(status)))
         self._show_status(self.controller.status)
         Clock.schedule_interval(self._every_second, 1.0)
+        # After the first frame: systemd's READY=1 means "a citizen can see the kiosk".
+        Clock.schedule_once(lambda _dt: self.controller.window_shown(), 0)
         if self.automation_socket:
             driver = UiDriver(self)
             self._server = AutomationServer(
@@ -178,6 +192,7 @@ class KioskApp(App):
         self.ui.printer_ready = getattr(status, "printer", "ready") in ("ready", "near_end")
 
     def _every_second(self, _dt: float) -> None:
+        self.controller.main_loop_alive()  # the watchdog ping comes from the UI loop itself
         machine = self.controller.machine
         machine.tick()
         warning = machine.countdown()

@@ -80,6 +80,9 @@ class UiDriver:
         """Widgets with an automation_id that a person can see now, top overlay first."""
         roots: list[Widget] = list(self.overlays())
         roots.append(self.app.manager.current_screen)
+        strip = getattr(self.app, "demo_strip", None)
+        if strip is not None:
+            roots.append(strip)
         for root in roots:
             yield from self._walk(root)
 
