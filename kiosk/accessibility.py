@@ -42,6 +42,9 @@ HEADER_CONTROLS = frozenset({"lang-ka", "lang-en", "lang-ru", "help"})
 # Shown as an input but never touched (the PIN dots): no target or reach rule.
 DISPLAY_ONLY = frozenset({"pin-input"})
 TARGET_KINDS = ("button", "input")
+# The presenter's strip of `kiosk demo` (insert card, network...): never on a
+# citizen's kiosk, so not held to the citizen's rules.
+IGNORED_PREFIXES = ("demo-",)
 
 GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -77,16 +80,18 @@ class Violation:
 
 
 def check_state(state: dict[str, Any], dpi: float | None = None, *,
-                reach_exempt: frozenset[str] = HEADER_CONTROLS) -> list[Violation]:
+                reach_exempt: frozenset[str] = HEADER_CONTROLS,
+                ignore_prefixes: tuple[str, ...] = IGNORED_PREFIXES) -> list[Violation]:
     """Every size and reach rule broken by the visible widgets of a ``state`` answer.
 
     ``dpi`` defaults to the answer's own. The window's size comes from
     ``state["window"]`` when present, else from the widgets' extent. A
     control high up on a portrait screen is an error, or advice for the
-    ``reach_exempt`` header controls.
+    ``reach_exempt`` header controls. Widgets whose id starts with one of
+    ``ignore_prefixes`` (the demo strip) are skipped.
     """
     dpi = float(dpi or state.get("dpi") or 96)
-    widgets: list[dict[str, Any]] = list(state.get("widgets", []))
+    widgets = [w for w in state.get("widgets", []) if not str(w.get("id", "")).startswith(ignore_prefixes)]
     if state.get("window"):
         width, height = (float(v) for v in state["window"])
     else:
