@@ -20,7 +20,7 @@ else may talk to it while a citizen's PIN is verified on it) and stale
 handles are disconnected explicitly (a garbage-collected handle powers the
 card off under the next one).
 
-All 61xx / 6Cxx handling happens in `CardSession.transmit`, the only path to
+All 61xx / 6Cxx handling happens in `devices.card_session.CardSession.transmit`, the only path to
 the card. APDU bytes are never logged.
 
 Core API (used by kiosk.controller):
@@ -43,9 +43,8 @@ from dataclasses import dataclass
 
 from smartcard import scard
 
-from devices.apdu import MalformedResponse, Response, transmit_complete
+from devices.card_session import STATE_COUNTER_SHIFT, CardSession, error_message
 from devices.eid.card import (
-    CardCommunicationError,
     CardError,
     CardRemovedError,
     EidCard,
@@ -57,28 +56,6 @@ from kiosk.logs import event
 log = logging.getLogger(__name__)
 
 PNP_READER = "\\\\?PnP?\\Notification"
-STATE_COUNTER_SHIFT = 16  # pcsc-lite keeps an insert/remove counter in the high word
-
-# Answers meaning "this card session is over": the card left, was reset under
-# us, or pcscd / the reader went away with it.
-_SESSION_GONE = {
-    scard.SCARD_W_REMOVED_CARD,
-    scard.SCARD_W_RESET_CARD,
-    scard.SCARD_E_NO_SMARTCARD,
-    scard.SCARD_E_INVALID_HANDLE,
-    scard.SCARD_E_NO_SERVICE,
-    scard.SCARD_E_SERVICE_STOPPED,
-    scard.SCARD_E_READER_UNAVAILABLE,
-    scard.SCARD_E_UNKNOWN_READER,
-}
-_CONTEXT_LOST = {
-    scard.SCARD_E_NO_SERVICE,
-    scard.SCARD_E_SERVICE_STOPPED,
-    scard.SCARD_E_INVALID_HANDLE,
-    scard.SCARD_F_COMM_ERROR,
-    scard.SCARD_F_INTERNAL_ERROR,
-    scard.SCARD_E_NO_MEMORY,
-}
 
 
 class ReaderStatus(enum.StrEnum):
@@ -111,128 +88,6 @@ class ReaderState:
 
 class _ContextLost(Exception):
     """pcscd went away (or its answers stopped making sense): start over."""
-
-
-def _message(code: int) -> str:
-    return f"{scard.SCardGetErrorMessage(code)} (0x{code & 0xFFFFFFFF:08X})"
-
-
-class CardSession:
-    """One connection to one inserted card: the `Transport` the card classes use."""
-
-    def __init__(self, reader: str, context: int, handle: int, protocol: int, event_counter: int) -> None:
-        self.reader = reader
-        self.card_session_id = uuid.uuid4().hex
-        self.event_counter = event_counter
-        self._context = context
-        self._handle = handle
-        self._protocol = protocol
-        self._lock = threading.Lock()
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def atr(self) -> bytes:
-        with self._lock:
-            result, _reader, _state, _protocol, atr = scard.SCardStatus(self._handle)
-        if result != scard.SCARD_S_SUCCESS:
-            raise self._error(result)
-        return bytes(atr)
-
-    def transmit(self, apdu: bytes | bytearray) -> Response:
-        """Send one command and return the complete answer (61xx/6Cxx followed here)."""
-        with self._lock:
-            if self._closed:
-                raise CardRemovedError("the card session has ended")
-            try:
-                return transmit_complete(self._raw_transmit, apdu)
-            except MalformedResponse as exc:
-                failure: CardError = CardCommunicationError(str(exc))
-            except CardCommunicationError as exc:
-                failure = exc
-            # vpcd answers a card pulled mid-command with an empty "success"; other
-            # drivers with a transport error. Ask pcscd whether the card is still
-            # there before calling it a card fault, so the citizen hears the truth.
-            if self._card_left():
-                raise CardRemovedError("the card was removed during the exchange") from None
-            raise failure
-
-    def _card_left(self, wait_ms: int = 700) -> bool:
-        """Whether the card left (or was swapped) within one pcscd poll period."""
-        state = scard.SCARD_STATE_UNAWARE
-        deadline = time.monotonic() + wait_ms / 1000
-        while True:
-            left_ms = int((deadline - time.monotonic()) * 1000)
-            result, states = scard.SCardGetStatusChange(
-                self._context, max(left_ms, 0) if state else 0, [(self.reader, state)]
-            )
-            if result == scard.SCARD_E_TIMEOUT:
-                return False
-            if result != scard.SCARD_S_SUCCESS:
-                return True  # the reader or pcscd is gone: so is this card session
-            event_state = states[0][1]
-            counter = (event_state >> STATE_COUNTER_SHIFT) & 0xFFFF
-            if not event_state & scard.SCARD_STATE_PRESENT or counter != self.event_counter:
-                return True
-            state = event_state & ~scard.SCARD_STATE_CHANGED
-            if left_ms <= 0:
-                return False
-
-    def _raw_transmit(self, apdu: bytes | bytearray) -> bytes:
-        pci = scard.SCARD_PCI_T0 if self._protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
-        command = list(apdu)
-        try:
-            result, response = scard.SCardTransmit(self._handle, pci, command)
-        finally:
-            command.clear()  # the list may hold a PIN's digits: drop it at once
-        if result != scard.SCARD_S_SUCCESS:
-            raise self._error(result)
-        return bytes(response)
-
-    def _error(self, result: int) -> CardError:
-        if result in _SESSION_GONE or self._closed:
-            return CardRemovedError(_message(result))
-        return CardCommunicationError(_message(result))
-
-    def warm_reset(self) -> None:
-        """Reset the card without powering it off: what a badly seated card needs."""
-        with self._lock:
-            result, protocol = scard.SCardReconnect(
-                self._handle,
-                scard.SCARD_SHARE_EXCLUSIVE,
-                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
-                scard.SCARD_RESET_CARD,
-            )
-            if result != scard.SCARD_S_SUCCESS:
-                raise self._error(result)
-            self._protocol = protocol
-
-    def close(self, disposition: int = scard.SCARD_LEAVE_CARD) -> None:
-        """Disconnect and release the handle and its context.
-
-        Leaves the card as it is: a power-off sent to a card that was just pulled
-        (before pcscd noticed) wedges vpcd's slot until pcscd restarts, and a card
-        still present is warm-reset when a session is opened on it
-        (`CardReaderService._open_card`), so no verified PIN carries over.
-        """
-        self._closed = True
-        # A transmit to a mute card may hold the lock; it fails once the card goes,
-        # and the handle is released here or by the next close call.
-        if not self._lock.acquire(timeout=2.0):
-            return
-        try:
-            if self._handle:
-                with contextlib.suppress(Exception):
-                    scard.SCardDisconnect(self._handle, disposition)
-                self._handle = 0
-            if self._context:
-                with contextlib.suppress(Exception):
-                    scard.SCardReleaseContext(self._context)
-                self._context = 0
-        finally:
-            self._lock.release()
 
 
 class CardReaderService:
@@ -319,7 +174,7 @@ class CardReaderService:
         except Exception as exc:  # pyscard raises instead of returning on some errors
             raise _ContextLost(f"no PC/SC service: {exc}") from None
         if result != scard.SCARD_S_SUCCESS:
-            raise _ContextLost(f"no PC/SC service: {_message(result)}")
+            raise _ContextLost(f"no PC/SC service: {error_message(result)}")
         self._context = context
 
     def _release_context(self) -> None:
@@ -374,14 +229,14 @@ class CardReaderService:
             return
         if result == scard.SCARD_E_CANCELLED and self._stopping.is_set():
             return
-        raise _ContextLost(_message(result))
+        raise _ContextLost(error_message(result))
 
     def _pick_reader(self) -> str | None:
         result, readers = scard.SCardListReaders(self._context, [])
         if result == scard.SCARD_E_NO_READERS_AVAILABLE:
             return None
         if result != scard.SCARD_S_SUCCESS:
-            raise _ContextLost(_message(result))
+            raise _ContextLost(error_message(result))
         for name in readers:
             if self.reader_name in name:  # "" is in every name: the first reader
                 return name
@@ -454,7 +309,7 @@ class CardReaderService:
                 self._stopping.wait(0.05 * attempt)
             result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
             if result != scard.SCARD_S_SUCCESS:
-                raise _ContextLost(_message(result))
+                raise _ContextLost(error_message(result))
             result, handle, protocol = scard.SCardConnect(
                 context,
                 reader,
@@ -467,7 +322,7 @@ class CardReaderService:
             if result in (scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_REMOVED_CARD):
                 self._set(ReaderState(ReaderStatus.NO_CARD, reader=reader))
                 return None
-            detail = _message(result)
+            detail = error_message(result)
             event(log, "card connect failed", attempt=attempt + 1, error=detail)
         self._set(ReaderState(ReaderStatus.CARD_ERROR, reader=reader, detail=detail,
                               card_session_id=uuid.uuid4().hex))
