@@ -372,6 +372,48 @@ class KioskController:
         """Fetch unpaid fines, tax debt or bills for the chosen service (online only)."""
         self._work(self.desk.lookup)
 
+    def select_items(self, item_ids: list[str]) -> bool:
+        """A payment's chosen unpaid items: on to CONFIRM, through the machine like any form.
+
+        Only ids from this visit's lookup are kept, so a stale screen cannot
+        put another visit's items (or made-up ones) in front of the portal.
+        """
+        self.machine.activity()
+        known = {str(i.get("id")) for i in self.visit_data.get("lookup", []) if isinstance(i, dict)}
+        chosen = [str(i) for i in item_ids if str(i) in known]
+        return self.machine.form_completed({"item_ids": chosen})
+
+    def load_transactions(self) -> None:
+        """Fetch the citizen's recent requests for the personal page (online only), on a worker.
+
+        The answer lands in ``visit_data["transactions"]`` (or
+        ``"transactions_error"``) and listeners hear ``"transactions"``.
+        """
+        self._work(self._fetch_transactions, self.machine.visit)
+
+    def _fetch_transactions(self, visit: Any) -> None:
+        portal, token = self.parts.portal, visit.token
+        items: list[Any] | None = None
+        error = None
+        if portal is None or token is None or visit.offline:
+            error = "online_only_offline"
+        else:
+            try:
+                items = list(portal.citizen_transactions(token).get("items", []))
+            except PortalOffline:
+                error = "online_only_offline"
+            except PortalError as exc:
+                event(log, "transactions not fetched", error=type(exc).__name__)
+                error = "portal_error"
+        if self.machine.visit is not visit:
+            return  # that visit ended while we asked: never show it to the next citizen
+        if items is not None:
+            visit.data["transactions"] = items
+            visit.data.pop("transactions_error", None)
+        else:
+            visit.data["transactions_error"] = error
+        self.visit_data_changed("transactions")
+
     # ------------------------------------------------------------ plumbing
     def _work(self, func: Callable[..., None], *args: Any) -> None:
         def guarded() -> None:
@@ -388,6 +430,10 @@ class KioskController:
     def _on_transition(self, transition: Any) -> None:
         if transition.wiped:
             self.translator.set_language(self.machine.language)
+            reader = self.parts.reader
+            if reader is not None and hasattr(reader, "forget_pin"):
+                # A card left in the reader must not stay PIN-verified for the next person.
+                self._work(reader.forget_pin)
 
 
 def _wipe(buffer: bytearray) -> None:

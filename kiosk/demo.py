@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,18 @@ class DemoControls:
         self.network_up = True
 
     def insert_card(self) -> None:
-        if self._stack.card is not None:
-            self._stack.card.insert()
+        """Put the virtual card in, on a thread: the button must not wait for pcscd."""
+        card, pcsc = self._stack.card, self._stack.pcsc
+        if card is None or card.inserted:
+            return
+
+        def insert() -> None:
+            if pcsc is not None:
+                # vpcd wedges its slot when a card goes in before pcscd saw the last one leave.
+                pcsc.wait_slot_empty()
+            card.insert()
+
+        threading.Thread(target=insert, name="demo-insert-card", daemon=True).start()
 
     def remove_card(self) -> None:
         if self._stack.card is not None:
