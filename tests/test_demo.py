@@ -1,0 +1,38 @@
+"""`kiosk demo` on a machine with no display: it plays the scripted visit and says where things are.
+
+This is what `make demo` does on a server or in CI: the real window on a
+virtual display, the real PC/SC stack with the virtual card, the portal
+simulator and the printer stand-in, all started and stopped by the demo.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+
+def test_demo_tour_without_a_display(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["KIVY_HOME"] = str(tmp_path / "kivy")
+    out = tmp_path / "tour"
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "demo", "--tour", str(out)],
+        capture_output=True, text=True, timeout=180, env=env, check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "the virtual card's PIN is 1234" in output
+    assert "Printed receipts are written as PNG files to" in output
+    assert "Tour done" in output, output[-3000:]
+    assert "Traceback" not in output
+    for name in ("attract-ka", "attract-en", "attract-ru", "pin"):
+        picture = out / f"{name}.png"
+        assert picture.exists(), f"{name}.png missing; have {sorted(p.name for p in out.iterdir())}"
+        with Image.open(picture) as image:
+            assert image.size == (1080, 1920)
+            assert len(set(image.convert("L").resize((54, 96)).getdata())) > 8, "not a blank frame"
