@@ -9,12 +9,14 @@ takes seconds and every later one needs no network.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,13 +29,23 @@ TREE = ("pyproject.toml", "README.md", "kiosk.example.toml", "kiosk.service", "k
         "devices", "offline_queue", "deploy", "docs/deploying.md")
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers wait for the first one's build
+        yield
+
+
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this run sees: the parent of the workers' basetemps."""
+    return tmp_path_factory.getbasetemp().parent
+
+
 def build_wheelhouse(target: Path) -> Path:
     """Wheels of every runtime dependency plus the build backend, made once and shared by workers."""
-    done = target / ".complete"
     target.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / (target.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers wait for the first one's build
-        if done.exists():
+    with _locked(target.parent / (target.name + ".lock")):
+        if (target / ".complete").exists():
             return target
         project = tomllib.loads((REPO / "pyproject.toml").read_text())
         requires = project["project"]["dependencies"] + project["build-system"]["requires"]
@@ -43,7 +55,7 @@ def build_wheelhouse(target: Path) -> Path:
         if result.returncode != 0:
             pytest.fail("could not build the wheelhouse for the install tests (pip needs the index "
                         f"once, as `make venv` did):\n{result.stderr[-2000:]}")
-        done.touch()
+        (target / ".complete").touch()
     return target
 
 
@@ -51,9 +63,53 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     given = os.environ.get("KIOSK_TEST_WHEELHOUSE")
     if given:
         return Path(given)
-    # The parent of a worker's basetemp is shared by every xdist worker of this run.
-    shared = tmp_path_factory.getbasetemp().parent
-    return build_wheelhouse(shared / "kiosk-wheelhouse")
+    return build_wheelhouse(shared_dir(tmp_path_factory) / "kiosk-wheelhouse")
+
+
+def shared_install(tmp_path_factory: pytest.TempPathFactory, name: str,
+                   version: str | None = None) -> Path:
+    """A real install of the project (as ``version``) made once per run for every worker.
+
+    Tests never change it: they work on `copy_install` copies. Each user
+    registers; the last worker to finish removes the installs (180 MB each).
+    """
+    shared = shared_dir(tmp_path_factory)
+    dest = shared / f"kiosk-install-{name}"
+    wheels = wheelhouse(tmp_path_factory)
+    # Registered before building: the last worker's clean-up never removes
+    # an install another worker is still making or using.
+    with _locked(shared / "kiosk-install-users.lock"):
+        users = shared / "kiosk-install-users"
+        users.mkdir(exist_ok=True)
+        (users / _worker()).touch()
+    with _locked(shared / f"kiosk-install-{name}.lock"):
+        if not (dest / ".complete").exists():
+            shutil.rmtree(dest, ignore_errors=True)
+            source = source_tree(shared / f"kiosk-src-{name}", version)
+            dest.mkdir()
+            run_install(source, dest, wheels)
+            (dest / ".complete").touch()
+    return dest
+
+
+def release_shared_installs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """At a worker's end: the last registered user removes the shared installs."""
+    shared = shared_dir(tmp_path_factory)
+    users = shared / "kiosk-install-users"
+    if not (users / _worker()).exists():
+        return
+    with _locked(shared / "kiosk-install-users.lock"):
+        (users / _worker()).unlink()
+        if not any(users.iterdir()):
+            for path in shared.glob("kiosk-install-*"):
+                if path.is_dir() and path != users:
+                    shutil.rmtree(path, ignore_errors=True)
+            for path in shared.glob("kiosk-src-*"):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def source_tree(target: Path, version: str | None = None) -> Path:
@@ -125,6 +181,13 @@ def current_release(destdir: Path) -> str:
 
 
 def copy_install(source: Path, target: Path) -> Path:
-    """A copy of an installed DESTDIR tree (symlinks kept as they are)."""
-    shutil.copytree(source, target, symlinks=True)
+    """A copy of an installed DESTDIR tree whose releases' venvs are links to the originals.
+
+    A venv is 180 MB and names its own path in its scripts anyway; what the
+    tests change (links, config, storage, new releases) is all outside it.
+    """
+    shutil.copytree(source, target, symlinks=True, ignore=lambda d, names: (
+        ["venv"] if Path(d).parent.name == "releases" else []))
+    for release in (source / "opt/kiosk/releases").iterdir():
+        (target / "opt/kiosk/releases" / release.name / "venv").symlink_to(release / "venv")
     return target

@@ -24,9 +24,11 @@ from tests.deploy_support import (
     current_release,
     install_env,
     manifest,
+    release_shared_installs,
     run_install,
     run_uninstall,
-    source_tree,
+    shared_dir,
+    shared_install,
     wheelhouse,
 )
 
@@ -36,14 +38,16 @@ KIOSK_GROUPS = {"video", "render", "input", "lp", "dialout", "plugdev"}
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, Path]]:
-    """(destdir, source tree, wheelhouse): one real install shared by this module's tests."""
-    wheels = wheelhouse(tmp_path_factory)
-    source = source_tree(tmp_path_factory.mktemp("src"))
-    dest = tmp_path_factory.mktemp("root")
-    run_install(source, dest, wheels)
-    yield dest, source, wheels
-    shutil.rmtree(dest)  # 180 MB of venv: not left for pytest's three kept runs
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(destdir, source tree, wheelhouse): one real install shared by every test (copied to change)."""
+    dest = shared_install(tmp_path_factory, "current")
+    return dest, shared_dir(tmp_path_factory) / "kiosk-src-current", wheelhouse(tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_installs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield
+    release_shared_installs(tmp_path_factory)
 
 
 def mode(path: Path) -> str:
@@ -128,7 +132,8 @@ def test_rerun_keeps_the_edited_config_and_reuses_the_release(installed, tmp_pat
     assert mode(config) == "0640", "modes are re-asserted on every run"
     assert current_release(dest) == before
     assert [p.name for p in (dest / "opt/kiosk/releases").iterdir()] == [before]
-    assert manifest(dest) == manifest(installed[0])
+    header, rows = manifest(dest)
+    assert (header, rows) == manifest(installed[0])
 
 
 def test_a_real_install_refuses_a_machine_with_vpcd(tmp_path: Path) -> None:

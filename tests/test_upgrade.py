@@ -1,0 +1,206 @@
+"""Upgrading a kiosk in place: nothing lost, the old queue delivered exactly once, failures roll back.
+
+An "old release" (the same code as version 0.0.9) is installed for real
+into a DESTDIR, its storage filled the way a kiosk in service fills it, and
+the current tree installed over it with deploy/install.sh, which builds the
+new release beside the old one, runs its `kiosk migrate` and smoke test,
+and only then moves `current`.
+"""
+
+from __future__ import annotations
+
+import collections
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from devices.receipt import example_receipt
+from kiosk import __version__
+from kiosk.audit import AuditLog
+from kiosk.portal.client import PortalClient
+from kiosk.receipt_journal import ReceiptJournal
+from kiosk.sealing import load_public_key
+from offline_queue import schema
+from offline_queue.forwarder import Forwarder
+from offline_queue.outbox import Outbox
+from tests.deploy_support import (
+    copy_install,
+    current_release,
+    manifest,
+    release_shared_installs,
+    run_install,
+    shared_install,
+    source_tree,
+    wheelhouse,
+)
+
+pytestmark = pytest.mark.slow
+
+OLD_VERSION = "0.0.9"
+STORAGE = "var/lib/kiosk"
+
+
+@pytest.fixture(scope="module")
+def old_install(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(destdir, wheelhouse) of the old release, installed once per run for every worker."""
+    dest = shared_install(tmp_path_factory, "old", version=OLD_VERSION)
+    assert current_release(dest).startswith(OLD_VERSION + "-")
+    return dest, wheelhouse(tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_installs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield
+    release_shared_installs(tmp_path_factory)
+
+
+@pytest.fixture
+def kiosk_root(old_install, tmp_path: Path) -> Iterator[Path]:
+    """A kiosk running the old release: a copy of the installed tree, this test's own."""
+    dest = copy_install(old_install[0], tmp_path / "root")
+    yield dest
+    shutil.rmtree(dest, ignore_errors=True)
+
+
+def request(n: int) -> dict:
+    return {"service_id": "letter-to-agency", "personal_number": f"0100400{n:04d}", "language": "ka",
+            "values": {"subject": f"letter {n}", "body": "ტექსტი"}}
+
+
+def fill_with_oldest_schema(storage: Path, public_key_path: Path, count: int,
+                            monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Entries queued by a release that knew only the first schema version."""
+    with monkeypatch.context() as patch:
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
+        outbox = Outbox(storage, kiosk_id="test-kiosk", portal_public_key=load_public_key(public_key_path))
+        refs = [outbox.enqueue(request(n)).local_ref for n in range(count)]
+        outbox.close()
+    conn = sqlite3.connect(storage / "outbox.sqlite3")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()
+    return refs
+
+
+def wait_for(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_upgrade_keeps_everything_and_the_old_queue_arrives_exactly_once(
+        kiosk_root: Path, old_install, sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = kiosk_root / STORAGE
+    old_release = current_release(kiosk_root)
+    config = kiosk_root / "etc/kiosk/kiosk.toml"
+    config.write_text(config.read_text().replace('id = "tbilisi-01"', 'id = "test-kiosk"'))
+    configured = config.read_bytes()
+    refs = fill_with_oldest_schema(storage, sim.public_key_path, 5, monkeypatch)
+    receipt = example_receipt("ka")
+    with ReceiptJournal(storage) as journal:
+        receipt_id = journal.add(receipt)
+    with AuditLog(storage) as audit:
+        audit.append("kiosk.upgrade_test", release=OLD_VERSION)
+
+    result = run_install(source_tree(tmp_path / "new-src"), kiosk_root, old_install[1])
+
+    new_release = current_release(kiosk_root)
+    assert new_release.startswith(__version__ + "-") and new_release != old_release
+    assert (kiosk_root / "opt/kiosk/releases" / old_release / ".complete").exists(), "kept for going back"
+    assert config.read_bytes() == configured
+    assert "migrating the stored data with the new release" in result.stdout
+    recorded = (storage / "storage-format.json").read_text()
+    assert f'"outbox": {len(schema.MIGRATIONS)}' in recorded and f'"release": "{__version__}"' in recorded
+    with ReceiptJournal(storage) as journal:
+        assert journal.load(receipt_id) == receipt
+    with AuditLog(storage) as audit:
+        verdict = audit.verify()
+        assert verdict.ok and verdict.count == 1, verdict
+
+    outbox = Outbox(storage, kiosk_id="test-kiosk", portal_public_key=load_public_key(sim.public_key_path))
+    client = PortalClient(sim.url, connect_timeout_s=1, read_timeout_s=3, kiosk_id="test-kiosk")
+    try:
+        assert outbox.stats()["pending"] == 5
+        for _ in range(2):  # a second forwarder run (a restart) must send nothing again
+            forwarder = Forwarder(outbox, client, base_delay_s=0.05).start()
+            assert wait_for(lambda: outbox.stats()["pending"] == 0)
+            forwarder.stop()
+    finally:
+        outbox.close()
+        client.close()
+    items = requests.get(sim.url + "/_sim/transactions", timeout=5).json()["items"]
+    arrived = collections.Counter(item["local_ref"] for item in items)
+    assert arrived == dict.fromkeys(refs, 1)
+
+
+def _assert_old_release_untouched(kiosk_root: Path, old_release: str, before: tuple) -> None:
+    assert current_release(kiosk_root) == old_release
+    assert [p.name for p in (kiosk_root / "opt/kiosk/releases").iterdir()] == [old_release]
+    assert manifest(kiosk_root) == before
+    # The path kiosk.service starts still leads to the old release.
+    assert (kiosk_root / "opt/kiosk/venv").readlink() == Path("current/venv")
+    assert (kiosk_root / "opt/kiosk/venv/bin/kiosk").exists()
+
+
+def test_a_release_that_does_not_import_is_never_switched_on(kiosk_root: Path, old_install,
+                                                             tmp_path: Path) -> None:
+    old_release, before = current_release(kiosk_root), manifest(kiosk_root)
+    broken = source_tree(tmp_path / "broken-src")
+    forwarder = broken / "offline_queue" / "forwarder.py"
+    forwarder.write_text(forwarder.read_text() + "\nraise RuntimeError('a broken release')\n")
+    result = run_install(broken, kiosk_root, old_install[1], check=False)
+    assert result.returncode != 0
+    assert "nothing was switched" in result.stderr, result.stderr[-2000:]
+    _assert_old_release_untouched(kiosk_root, old_release, before)
+
+
+def test_a_release_whose_dependencies_cannot_be_installed_is_never_switched_on(
+        kiosk_root: Path, old_install, tmp_path: Path) -> None:
+    old_release, before = current_release(kiosk_root), manifest(kiosk_root)
+    broken = source_tree(tmp_path / "broken-src")
+    pyproject = broken / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(
+        "dependencies = [", 'dependencies = [\n    "kiosk-dependency-that-does-not-exist>=1",', 1))
+    result = run_install(broken, kiosk_root, old_install[1], check=False)
+    assert result.returncode != 0
+    assert "kiosk-dependency-that-does-not-exist" in result.stderr
+    _assert_old_release_untouched(kiosk_root, old_release, before)
+
+
+def test_a_failing_migration_restores_the_data_and_keeps_the_old_release(
+        kiosk_root: Path, old_install, sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = kiosk_root / STORAGE
+    old_release, before = current_release(kiosk_root), manifest(kiosk_root)
+    refs = fill_with_oldest_schema(storage, sim.public_key_path, 3, monkeypatch)
+    broken = source_tree(tmp_path / "broken-src")
+    (broken / "offline_queue" / "schema.py").write_text(
+        (broken / "offline_queue" / "schema.py").read_text() + '''
+
+def _v2_with_a_bug(db):
+    db.execute("ALTER TABLE entries ADD COLUMN priority INTEGER")
+    raise RuntimeError("a bug in the new migration")
+
+
+MIGRATIONS.append(_v2_with_a_bug)
+''')
+    result = run_install(broken, kiosk_root, old_install[1], check=False)
+    assert result.returncode != 0
+    assert "a bug in the new migration" in result.stderr and "restored" in result.stderr
+    _assert_old_release_untouched(kiosk_root, old_release, before)
+    conn = sqlite3.connect(storage / "outbox.sqlite3")
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
+        assert "priority" not in columns
+        rows = conn.execute("SELECT local_ref, status FROM entries ORDER BY id").fetchall()
+        assert rows == [(ref, "pending") for ref in refs]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
