@@ -1,0 +1,116 @@
+"""kiosk.migrations in-process: a new schema step runs once, with a copy taken; a failing one is undone."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.migrations import STORAGE_FORMAT, MigrationError, migrate_storage
+from kiosk.receipt_journal import ReceiptJournal
+from kiosk.sealing import write_keypair
+from offline_queue import schema
+from offline_queue.outbox import Outbox
+
+
+def queue(storage: Path, tmp_path: Path, count: int = 3) -> list[str]:
+    public = write_keypair(tmp_path / "portal.key", tmp_path / "portal.pub")
+    outbox = Outbox(storage, kiosk_id="test-kiosk", portal_public_key=public)
+    refs = [outbox.enqueue({"service_id": "letter-to-agency", "personal_number": f"0100500{n:04d}",
+                            "language": "ka", "values": {"n": n}}).local_ref for n in range(count)]
+    outbox.close()
+    return refs
+
+
+def outbox_rows(storage: Path) -> tuple[int, list[tuple]]:
+    conn = sqlite3.connect(storage / "outbox.sqlite3")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        return version, conn.execute("SELECT local_ref, status, sealed FROM entries ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_new_step_runs_once_after_a_copy_is_taken(tmp_path: Path, monkeypatch) -> None:
+    storage = tmp_path / "kiosk"
+    queue(storage, tmp_path)
+    _, rows_before = outbox_rows(storage)
+    ran: list[int] = []
+
+    def v_next(db) -> None:
+        ran.append(1)
+        db.execute("ALTER TABLE entries ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v_next])
+    report = migrate_storage(storage)
+    again = migrate_storage(storage)
+    assert ran == [1], "a step runs exactly once"
+    outbox = {s.name: s for s in report.stores}["outbox"]
+    assert (outbox.status, outbox.version_before, outbox.version_after) == ("migrated", 1, 2)
+    assert {s.name: s.status for s in again.stores}["outbox"] == "current" and again.backup is None
+    version, rows_after = outbox_rows(storage)
+    assert version == 2 and rows_after == rows_before
+    copy = Path(report.backup) / "outbox.sqlite3"
+    assert copy.stat().st_mode & 0o777 == 0o600 and (copy.parent.parent.stat().st_mode & 0o777) == 0o700
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] == len(rows_before)
+    conn.close()
+    recorded = json.loads((storage / "storage-format.json").read_text())
+    assert recorded["storage_format"] == STORAGE_FORMAT and recorded["stores"]["outbox"] == 2
+
+
+def test_a_failing_step_leaves_every_store_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    storage = tmp_path / "kiosk"
+    queue(storage, tmp_path)
+    ReceiptJournal(storage).close()
+    before = outbox_rows(storage)
+
+    def v_next(db) -> None:
+        db.execute("ALTER TABLE entries ADD COLUMN priority INTEGER")
+        raise RuntimeError("bug in step 2")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v_next])
+    with pytest.raises(MigrationError, match="bug in step 2"):
+        migrate_storage(storage)
+    assert outbox_rows(storage) == before
+    assert not (storage / "storage-format.json").exists()
+
+
+def test_a_running_kiosk_is_never_migrated_under_its_feet(tmp_path: Path) -> None:
+    storage = tmp_path / "kiosk"
+    public = write_keypair(tmp_path / "portal.key", tmp_path / "portal.pub")
+    running = Outbox(storage, kiosk_id="test-kiosk", portal_public_key=public)  # holds the writer lock
+    try:
+        with pytest.raises(MigrationError, match="systemctl stop kiosk"):
+            migrate_storage(storage)
+    finally:
+        running.close()
+    migrate_storage(storage)
+
+
+def test_storage_laid_out_by_a_newer_release_is_refused(tmp_path: Path) -> None:
+    storage = tmp_path / "kiosk"
+    storage.mkdir()
+    (storage / "storage-format.json").write_text(json.dumps({"storage_format": STORAGE_FORMAT + 1}))
+    with pytest.raises(MigrationError, match="newer release"):
+        migrate_storage(storage)
+
+
+def test_kiosk_migrate_command_reports_each_store(tmp_path: Path, capsys) -> None:
+    storage = tmp_path / "kiosk"
+    queue(storage, tmp_path)
+    ReceiptJournal(storage).close()
+    # A configuration with a broken key elsewhere still names the storage to migrate.
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[storage]\ndir = "{storage}"\n[printer]\nconnection = "lpt1"\n')
+    assert main(["migrate", "--config", str(config), "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    statuses = {s["name"]: s["status"] for s in report["stores"]}
+    assert statuses == {"outbox": "current", "receipt_journal": "unversioned", "audit_log": "absent"}
+    assert "printer.connection" in captured.err
+    assert main(["migrate", "--storage-dir", str(tmp_path / "missing")]) == 1
