@@ -80,6 +80,7 @@ class KioskController:
         self.catalog = self.parts.catalog
         self.demo: Any = None  # DemoControls in `kiosk demo`, else None
         self.config_error: Any = None  # the ConfigError behind an out-of-service start
+        self.maintenance: Any = None  # kiosk.maintenance.Maintenance once attached
         self.notifier = Notifier("")  # `kiosk run` sets the real one (NOTIFY_SOCKET)
         self._last_ping = 0.0
         self.status = DeviceStatus()

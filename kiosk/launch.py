@@ -33,6 +33,29 @@ def _show_window(controller: KioskController, automation_socket: str | None) -> 
     return run(controller, automation_socket)
 
 
+def attach_maintenance(controller: KioskController) -> None:
+    """Audit log, heartbeat, metrics and the technicians' actions, for a serving kiosk.
+
+    Each is optional to citizens: a part that fails to start is logged and
+    the kiosk serves on without it.
+    """
+    from kiosk.audit import AuditLog
+    from kiosk.heartbeat import start_heartbeat
+    from kiosk.maintenance import Maintenance
+    from kiosk.metrics import start_metrics
+    from kiosk.technician import TechnicianGate
+
+    config = controller.config
+    try:
+        audit = AuditLog(config.storage.dir)
+        _beat, probe = start_heartbeat(controller, audit=audit)
+        start_metrics(config, controller, probe, audit)
+        controller.maintenance = Maintenance(controller, audit, gate=TechnicianGate.from_config(config),
+                                             probe=probe)
+    except Exception as exc:
+        event(log, "maintenance parts unavailable", error=type(exc).__name__, detail=str(exc)[:200])
+
+
 def run_kiosk(config: Config | None, automation_socket: str | None = None,
               config_error: ConfigError | None = None) -> int:
     """`kiosk run`: real devices; a broken setup shows "out of service", never a crash loop."""
@@ -53,6 +76,7 @@ def run_kiosk(config: Config | None, automation_socket: str | None = None,
         return _show_window(controller, automation_socket)
     controller = build_controller(config)
     controller.notifier = Notifier()
+    attach_maintenance(controller)
     return _show_window(controller, automation_socket)
 
 
@@ -73,6 +97,7 @@ def run_demo(config_path: str | None = None, pin: str = "1234", automation_socke
         config = stack.start(config_path)
         controller = build_controller(config)
         controller.demo = stack.controls()
+        attach_maintenance(controller)
         print(f"Demo kiosk: the virtual card's PIN is {pin}.")
         print(f"Printed receipts are written as PNG files to {stack.receipts_dir}")
         for problem in stack.problems:
