@@ -146,6 +146,7 @@ put_dir "$PREFIX/releases" 0755 root root
 
 WORK=""
 PARTIAL=""
+BUILT=0
 cleanup() {
     if [ -n "$PARTIAL" ] && [ -e "$PARTIAL" ]; then rm -rf "$PARTIAL"; fi
     if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
@@ -183,10 +184,11 @@ else
     # cannot be renamed into place afterwards). Until .complete is written it
     # is a partial release: `current` never points at one, a failure removes
     # it, and a re-run builds it again from scratch.
-    PARTIAL="$DESTDIR$REL_DIR"
-    if [ "$(readlink -f "$DESTDIR$PREFIX/current" 2>/dev/null || true)" = "$(readlink -f "$PARTIAL")" ]; then
+    if [ "$(readlink -f "$DESTDIR$PREFIX/current" 2>/dev/null || true)" = "$(readlink -f "$DESTDIR$REL_DIR")" ]; then
         die "$REL_DIR is the running release but is not marked complete; not touching it"
     fi
+    PARTIAL="$DESTDIR$REL_DIR"
+    BUILT=1
     rm -rf "$PARTIAL"
     mkdir "$PARTIAL"
     # A copy of just what goes into the wheel: building in the source tree
@@ -258,9 +260,8 @@ say "migrating the stored data with the new release"
 if ! (cd / && "${MIGRATE[@]}"); then
     # kiosk migrate restored every store it touched; the old release runs on them.
     restart_old
-    if [ "$(readlink -f "$DESTDIR$PREFIX/current" 2>/dev/null || true)" != "$(readlink -f "$DESTDIR$REL_DIR")" ]; then
-        rm -rf "$DESTDIR$REL_DIR"
-    fi
+    # Only a release built by this run goes: an older kept one stays for going back.
+    if [ "$BUILT" = 1 ]; then rm -rf "$DESTDIR$REL_DIR"; fi
     die "kiosk migrate failed: the previous release stays in place (see the messages above)"
 fi
 
