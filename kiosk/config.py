@@ -135,7 +135,10 @@ def _non_empty(v: str) -> str | None:
 
 
 def _http_url(v: str) -> str | None:
-    parsed = urlparse(v)
+    try:
+        parsed = urlparse(v)
+    except ValueError:  # "http://[::1" and the like: urlparse refuses a broken IPv6 host
+        return f"must be an http:// or https:// address, not {v!r}"
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return f"must be an http:// or https:// address, not {v!r}"
     return None
@@ -205,7 +208,10 @@ def _coerce(key: str, value: Any, default: Any) -> tuple[Any, str | None]:
             return value, f"{key} must be a list of strings"
         return tuple(value), None
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-        return float(value), None
+        try:
+            return float(value), None
+        except OverflowError:  # an integer of hundreds of digits
+            return value, f"{key} must be a number of reasonable size, not {value!r}"
     expected = type(default)
     if not isinstance(value, expected) or isinstance(value, bool):
         return value, f"{key} must be {_TYPE_NAMES.get(expected, expected.__name__)}, not {value!r}"
@@ -267,9 +273,13 @@ def load(path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any
         raise ConfigError([f"the file {chosen} does not exist"], str(chosen)) from None
     except OSError as exc:
         raise ConfigError([f"the file {chosen} cannot be read: {exc.strerror}"], str(chosen)) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        raise ConfigError([f"not valid TOML: the file is not UTF-8 text (byte {exc.start})"],
+                          str(chosen)) from None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:
+        # TOMLDecodeError, and ValueError for an integer too long to convert.
         raise ConfigError([f"not valid TOML: {exc}"], str(chosen)) from None
     return from_mapping(merge(overrides or {}, data), str(chosen))
 

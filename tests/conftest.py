@@ -13,4 +13,5 @@ pytest_plugins: list[str] = [
     "tests.portal_fixtures",  # the portal simulator, client and contract check
     "tests.pcsc_fixtures",  # private pcscd + vpcd, virtual cards, card reader service
     "tests.xvfb",  # private Xvfb display and the kiosk window driven through its socket
+    "tests.fuzz_profiles",  # hypothesis budgets of tests/test_fuzz_*.py (--hypothesis-profile=long)
 ]

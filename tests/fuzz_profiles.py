@@ -1,0 +1,44 @@
+"""Hypothesis budgets for the fuzz tests (tests/test_fuzz_*.py).
+
+`make test` runs each fuzz test with a small, fixed number of examples so the
+whole suite stays quick. For a long hunt, either
+
+    .venv/bin/python -m pytest tests/test_fuzz_*.py --hypothesis-profile=long
+    KIOSK_FUZZ=long .venv/bin/python -m pytest tests/test_fuzz_*.py
+
+and every fuzz test runs `LONG_FACTOR` times as many examples. Only the
+fuzz tests read this: the "long" profile is registered here but the other
+tests' explicit ``@settings`` are left as they are.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+LONG_FACTOR = 50
+LONG_PROFILE_EXAMPLES = 5000
+
+settings.register_profile("long", max_examples=LONG_PROFILE_EXAMPLES, deadline=None)
+if os.environ.get("KIOSK_FUZZ") == "long":
+    settings.load_profile("long")
+
+
+def long_run() -> bool:
+    """Whether this run asked for the long budget (profile ``long`` or KIOSK_FUZZ=long)."""
+    return os.environ.get("KIOSK_FUZZ") == "long" or settings.default.max_examples >= LONG_PROFILE_EXAMPLES
+
+
+def fuzz(max_examples: int) -> settings:
+    """Settings for one fuzz test: ``max_examples`` in `make test`, many more in a long run.
+
+    No deadline (a first font load or a first TLS-free HTTP round trip is
+    slow once) and no "too slow" health check for the same reason.
+    """
+    return settings(
+        max_examples=max_examples * LONG_FACTOR if long_run() else max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                               HealthCheck.function_scoped_fixture],
+    )
