@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-pytestmark = [pytest.mark.ui, pytest.mark.slow]
+# A whole kiosk start-up with pcscd, the simulators and a tour: minutes on a loaded 2-core CI machine.
+pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(400)]
 
 
 def test_demo_tour_without_a_display(tmp_path: Path) -> None:
@@ -22,7 +23,7 @@ def test_demo_tour_without_a_display(tmp_path: Path) -> None:
     out = tmp_path / "tour"
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "demo", "--tour", str(out)],
-        capture_output=True, text=True, timeout=180, env=env, check=False,
+        capture_output=True, text=True, timeout=360, env=env, check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
