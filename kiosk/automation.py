@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import socket
 import stat
@@ -41,6 +42,26 @@ CallSoon = Callable[[Callable[[], None]], None]
 
 MAX_LINE = 64 * 1024  # a command is small; a longer line is a broken or hostile client
 DEFAULT_ANSWER_TIMEOUT_S = 10.0
+MAX_EXTRA_TIMEOUT_S = 3600.0  # the longest "timeout_s" a command may add to the wait
+
+
+def encode_answer(answer: Any) -> bytes:
+    """One JSON line for an answer; never raises.
+
+    A handler may echo what the client sent, including a lone surrogate
+    (``"\\ud800"`` is valid JSON) that UTF-8 cannot carry: then the line is
+    written with ASCII escapes. An answer that is not JSON at all becomes
+    an ``internal`` error rather than a dead connection.
+    """
+    try:
+        try:
+            text = json.dumps(answer, ensure_ascii=False)
+            return text.encode() + b"\n"
+        except UnicodeEncodeError:
+            return json.dumps(answer).encode() + b"\n"
+    except (TypeError, ValueError, RecursionError) as exc:
+        return json.dumps({"error": "internal", "detail": f"answer is not JSON: {type(exc).__name__}"}
+                          ).encode() + b"\n"
 
 
 class AutomationServer:
@@ -108,7 +129,7 @@ class AutomationServer:
                     return
                 answer = self.answer(line)
                 try:
-                    conn.sendall(json.dumps(answer, ensure_ascii=False).encode() + b"\n")
+                    conn.sendall(encode_answer(answer))
                 except OSError:
                     return
 
@@ -120,6 +141,8 @@ class AutomationServer:
             command = json.loads(line)
         except (ValueError, UnicodeDecodeError) as exc:
             return {"error": "malformed", "detail": f"not a JSON line: {exc}"}
+        except RecursionError:  # "[[[[..." nested deeper than the JSON decoder goes
+            return {"error": "malformed", "detail": "not a JSON line: nested too deeply"}
         if not isinstance(command, dict) or not isinstance(command.get("cmd"), str):
             return {"error": "malformed", "detail": 'expected an object with a "cmd" string'}
         return self._dispatch(command)
@@ -142,8 +165,11 @@ class AutomationServer:
 
         # A `wait` may legitimately take its own timeout; give it a margin.
         timeout = DEFAULT_ANSWER_TIMEOUT_S
-        with contextlib.suppress(TypeError, ValueError):
-            timeout += float(command.get("timeout_s", 0) or 0)
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
+            extra = float(command.get("timeout_s", 0) or 0)
+            # Event.wait overflows on 1e308 and returns at once on NaN: keep it sane.
+            if math.isfinite(extra):
+                timeout += min(max(extra, 0.0), MAX_EXTRA_TIMEOUT_S)
         self._call_soon(run)
         if not done.wait(timeout):
             return {"error": "no_answer", "detail": f"the UI did not answer within {timeout:.0f} s"}
