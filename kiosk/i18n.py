@@ -30,8 +30,9 @@ LANGUAGES = ("ka", "en", "ru")
 NATIVE_NAMES = {"ka": "ქართული", "en": "English", "ru": "Русский"}
 
 
-def parse_po(text: str) -> dict[str, str]:
-    """msgid -> msgstr of a .po file; untranslated and fuzzy entries are left out."""
+def parse_po(text: str, keep_untranslated: bool = False) -> dict[str, str]:
+    """msgid -> msgstr of a .po file; fuzzy entries are left out, and so are
+    untranslated ones unless ``keep_untranslated`` (then they map to "")."""
     messages: dict[str, str] = {}
     msgid: list[str] | None = None
     msgstr: list[str] | None = None
@@ -42,7 +43,7 @@ def parse_po(text: str) -> dict[str, str]:
         nonlocal msgid, msgstr, fuzzy
         if msgid is not None and msgstr is not None:
             key, value = "".join(msgid), "".join(msgstr)
-            if value and not fuzzy:
+            if (value or keep_untranslated) and not fuzzy:
                 messages[key] = value
         msgid = msgstr = None
         fuzzy = False
@@ -193,9 +194,9 @@ class Translator:
 
 
 def all_msgids(lang: str = "en") -> Iterator[tuple[Path, str]]:
-    """Every msgid of every domain (for tests that check coverage)."""
+    """Every msgid of every domain, translated or not (for tests that check coverage)."""
     for po in po_files(lang):
-        for msgid in parse_po(_HEADER + po.read_text(encoding="utf-8")):
+        for msgid in parse_po(_HEADER + po.read_text(encoding="utf-8"), keep_untranslated=True):
             if msgid:
                 yield po, msgid
 
