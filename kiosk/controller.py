@@ -81,6 +81,8 @@ class KioskController:
         self.demo: Any = None  # DemoControls in `kiosk demo`, else None
         self.config_error: Any = None  # the ConfigError behind an out-of-service start
         self.maintenance: Any = None  # kiosk.maintenance.Maintenance once attached
+        # True while a technician has the maintenance screen open: no visit may start under it.
+        self.maintenance_open = False
         self.notifier = Notifier("")  # `kiosk run` sets the real one (NOTIFY_SOCKET)
         self._last_ping = 0.0
         self.status = DeviceStatus()
@@ -206,6 +208,11 @@ class KioskController:
         """The card reader service's one callback (called on its thread)."""
         status = str(status)
         self._set_status(reader=status)
+        if self.maintenance_open:
+            # The technician's test card (or a citizen's) must not start a visit behind the
+            # maintenance screen; the reader's state stays visible to `status_report`.
+            self._card, self._card_session = None, None
+            return
         if status == "ready" and card is not None and card_session_id:
             self._card, self._card_session = card, card_session_id
             if self.machine.card_inserted(card_session_id):
@@ -270,6 +277,21 @@ class KioskController:
                        "UnknownCard": "unknown_card"}
             reason = reasons.get(kind) or getattr(outcome, "reason", None) or "card_error"
             self.machine.login_failed(str(reason))
+
+    # ------------------------------------------------------------ maintenance
+    def enter_maintenance(self) -> None:
+        """A technician opened the maintenance screen: end any visit, ignore cards until leaving.
+
+        The flag goes up before the visit ends, so a card event arriving in
+        between cannot start a new visit under the technician's screen.
+        """
+        self.maintenance_open = True
+        self._card, self._card_session = None, None
+        self.machine.cancel()
+
+    def leave_maintenance(self) -> None:
+        """Serve citizens again; the next card inserted starts a visit."""
+        self.maintenance_open = False
 
     # ------------------------------------------------------------ password login
     def start_password_login(self) -> None:

@@ -39,7 +39,6 @@ from screens.screens import (
     AttractScreen,
     BusyScreen,
     ErrorScreen,
-    HomeScreen,
     KioskScreen,
     MessageScreen,
     PendingScreen,
@@ -50,7 +49,8 @@ from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel,
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
-KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "home.kv", "overlays.kv", "demo.kv")
+KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "home.kv", "overlays.kv", "demo.kv",
+            "keyboard.kv", "services.kv", "personal.kv", "login.kv")
 # Keys a stray keyboard could use to close or leave the window.
 KEY_ESCAPE, KEY_F4 = 27, 285
 # Widget classes the .kv files name; imported so Factory knows them.
@@ -84,7 +84,7 @@ def _build_screens() -> list[KioskScreen]:
         State.ERROR: ErrorScreen(button=N_("OK, finish"), button_id="error-ok"),
         State.OUT_OF_SERVICE: MessageScreen(
             title=N_("This kiosk is out of service"), body=COUNTER),
-        State.HOME: HomeScreen(),
+        **_service_screens(),
     }
     for state in State:
         screen = made.get(state) or PendingScreen(
@@ -93,6 +93,29 @@ def _build_screens() -> list[KioskScreen]:
         screen.name = state.value
         made[state] = screen
     return list(made.values())
+
+
+def _service_screens() -> dict[str, KioskScreen]:
+    """The citizen's pages after login (screens/personal.py, services.py, outcome.py, login.py)."""
+    from kiosk.i18n import N_
+    from screens.login import FirstLoginScreen, PasswordScreen
+    from screens.outcome import ConfirmScreen, ResultScreen
+    from screens.personal import HelpScreen, PersonalScreen
+    from screens.services import CategoryScreen, ServiceScreen
+
+    return {
+        State.PASSWORD: PasswordScreen(),
+        State.FIRST_LOGIN: FirstLoginScreen(),
+        State.HOME: PersonalScreen(),
+        State.CATEGORY: CategoryScreen(),
+        State.SERVICE: ServiceScreen(),
+        State.CONFIRM: ConfirmScreen(),
+        State.SUBMITTING: BusyScreen(
+            title=N_("Sending your request…"),
+            body=N_("Please wait. Your request is being saved and sent; this takes a few seconds.")),
+        State.RESULT: ResultScreen(),
+        State.HELP: HelpScreen(),
+    }
 
 
 class KioskApp(App):
@@ -125,6 +148,9 @@ class KioskApp(App):
         for screen in _build_screens():
             self.manager.add_widget(screen)
         self.manager.current = self.controller.machine.state.value
+        from screens.maintenance import install as install_maintenance
+
+        self.maintenance_door = install_maintenance(self)  # the hidden corner and its screen
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
                     on_touch_down=self._on_any_touch)
         demo = getattr(self.controller, "demo", None)
@@ -185,7 +211,8 @@ class KioskApp(App):
             self.ui.personal_number = str(citizen.get("personal_number", ""))
             self.ui.offline_visit = visit.offline
         self.ui.state = transition.state.value
-        self.manager.current = transition.state.value
+        if not getattr(self.controller, "maintenance_open", False):  # the technician's screen stays
+            self.manager.current = transition.state.value
 
     def _show_status(self, status: Any) -> None:
         self.ui.network_online = bool(getattr(status, "network_online", True))

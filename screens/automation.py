@@ -21,6 +21,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.modalview import ModalView
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
@@ -30,6 +31,7 @@ from screens.fonts import missing_glyphs
 if TYPE_CHECKING:
     from screens.app import KioskApp
 
+LONG_PRESS_MAX_S = 8.0
 DEMO_ACTIONS = ("insert_card", "remove_card", "toggle_network", "cycle_printer", "fail_next_card")
 
 
@@ -57,6 +59,7 @@ class UiDriver:
         self.commands: dict[str, Callable[[dict[str, Any], Reply], None]] = {
             "state": self._state,
             "tap": self._tap,
+            "long_press": self._long_press,
             "type": self._type,
             "wait": self._wait,
             "screenshot": self._screenshot,
@@ -140,6 +143,29 @@ class UiDriver:
         touch.touch_down()
         touch.touch_up()
 
+    def _scrolled_into_view(self, widget: Widget, then: Callable[[], None]) -> None:
+        """Scroll ``widget``'s ScrollView until it shows, as a person would, then call ``then``.
+
+        A widget below the fold of a list or form is reported (it is on the
+        page), but a finger can only press it once it is scrolled into view.
+        """
+        scroll, seen = widget.parent, set()
+        while scroll is not None and not isinstance(scroll, ScrollView) and id(scroll) not in seen:
+            seen.add(id(scroll))  # the Window is its own parent
+            scroll = scroll.parent
+        if not isinstance(scroll, ScrollView):
+            scroll = None
+        if scroll is None:
+            then()
+            return
+        x, y = widget.to_window(widget.x, widget.y)
+        sx, sy = scroll.to_window(scroll.x, scroll.y)
+        if sy <= y and y + widget.height <= sy + scroll.height:
+            then()
+            return
+        scroll.scroll_to(widget, padding=10, animate=False)
+        after_drawn(then)  # the list is laid out at its new place on the next frame
+
     def _target(self, command: dict[str, Any], reply: Reply) -> Widget | None:
         automation_id = command.get("id")
         widget = self.find(str(automation_id)) if isinstance(automation_id, str) else None
@@ -155,8 +181,37 @@ class UiDriver:
         if widget.disabled:
             reply({"error": "disabled", "id": widget.automation_id})
             return
-        self._press(widget)
-        after_drawn(lambda: reply({"ok": True, "screen": self.app.manager.current}))
+        def press() -> None:
+            self._press(widget)
+            after_drawn(lambda: reply({"ok": True, "screen": self.app.manager.current}))
+
+        self._scrolled_into_view(widget, press)
+
+    def _long_press(self, command: dict[str, Any], reply: Reply) -> None:
+        """A finger held at a point (top-left origin) for ``seconds``, then lifted.
+
+        Points, not ids: the maintenance door is a corner with no widget.
+        Answers after the touch is up and the next frame is drawn. At most
+        `LONG_PRESS_MAX_S`, so the answer comes before the socket's own time limit.
+        """
+        try:
+            x, y = float(command["x"]), float(command["y"])
+            seconds = float(command.get("seconds", 3.2))
+        except (KeyError, TypeError, ValueError):
+            reply({"error": "bad_argument", "detail": '"x" and "y" (and "seconds") must be numbers'})
+            return
+        if not (0 <= x < Window.width and 0 <= y < Window.height and 0 <= seconds <= LONG_PRESS_MAX_S):
+            reply({"error": "bad_argument",
+                   "detail": f"the point must be in the window, seconds in 0..{LONG_PRESS_MAX_S}"})
+            return
+        touch = UnitTestTouch(x, Window.height - 1 - y)
+        touch.touch_down()
+
+        def lift(_dt: float) -> None:
+            touch.touch_up()
+            after_drawn(lambda: reply({"ok": True, "screen": self.app.manager.current}))
+
+        Clock.schedule_once(lift, seconds)
 
     def _type(self, command: dict[str, Any], reply: Reply) -> None:
         text = command.get("text")
@@ -167,9 +222,14 @@ class UiDriver:
         if widget is None:
             return
         if isinstance(widget, TextInput):
-            self._press(widget)  # focus it the way a finger does
-            widget.insert_text(text)
-        elif widget.automation_id == "pin-input":
+            def focus_and_type() -> None:
+                self._press(widget)  # focus it the way a finger does
+                widget.insert_text(text)
+                after_drawn(lambda: reply({"ok": True}))
+
+            self._scrolled_into_view(widget, focus_and_type)
+            return
+        if widget.automation_id == "pin-input":
             # A PIN is typed on the pad's own keys, so shuffled layouts and
             # key feedback are exercised too.
             for char in text:

@@ -103,20 +103,27 @@ class KioskUnderTest:
         return self.proc.poll() is None
 
 
-def write_config(path: Path, storage: Path, **session: int) -> Path:
+def write_config(path: Path, storage: Path, extra: str = "", **session: int) -> Path:
+    """A kiosk.toml; ``extra`` is more TOML tables (e.g. [portal] for the simulator)."""
     timings = {"idle_timeout_s": 120, "idle_warning_s": 30, **session}
     lines = ["[kiosk]", 'site_name = "Justice House Tbilisi"', "", "[storage]", f'dir = "{storage}"',
              "", "[session]"] + [f"{key} = {value}" for key, value in timings.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n\n" + extra, encoding="utf-8")
     return path
 
 
 @contextlib.contextmanager
 def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0, first_screen: str = "attract",
-              extra_env: dict[str, str] | None = None, **session: int) -> Iterator[KioskUnderTest]:
-    """Start `python -m screens` with the pretend card; stop it (and check it did not crash) after."""
+              extra_env: dict[str, str] | None = None,
+              factory: str = "tests.ui_fake_controller:build", config_extra: str = "",
+              **session: int) -> Iterator[KioskUnderTest]:
+    """Start `python -m screens` (default: the pretend card); stop it, and check it did not crash, after.
+
+    ``factory`` builds the controller (tests/ui_sim_controller.py: the real
+    parts over the portal simulator); ``config_extra`` adds TOML tables.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    config = write_config(workdir / "kiosk.toml", workdir / "storage", **session)
+    config = write_config(workdir / "kiosk.toml", workdir / "storage", config_extra, **session)
     sock = workdir / "ui.sock"
     log_path = workdir / "kiosk.log"
     env = dict(os.environ, DISPLAY=display, KIVY_HOME=str(workdir / "kivy"), KIVY_NO_ARGS="1",
@@ -126,7 +133,7 @@ def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0, first_scree
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "screens", "--config", str(config), "--automation-socket", str(sock),
-             "--controller-factory", "tests.ui_fake_controller:build"],
+             "--controller-factory", factory],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     client = None
     try:

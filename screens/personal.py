@@ -1,0 +1,259 @@
+"""The citizen's personal page (``home``), the contact editor and the help screen.
+
+As on my.gov.ge: who is logged in (the personal number partly hidden, since
+the next person in the queue can see the screen), the mobile number and
+e-mail with a way to change them, the latest requests and their status,
+the ten categories as large tiles, and a search that finds services by
+words in the current language. The language can be switched here with one
+tap. Requests and their status come from the portal on a worker
+(`controller.load_transactions`); until then, and when offline, the page
+says so instead of waiting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
+
+from kiosk.forms import display_value, mask_personal_number
+from kiosk.i18n import N_
+from kiosk.session import State
+from screens.login import KeyboardScreen, check_contacts
+from screens.services import SubPage, fill_service_rows
+from screens.widgets import FEEDBACK_S, Automatable, KioskLabel
+
+ICONS = Path(__file__).parent / "assets" / "icons"
+STATUS_WORDS = {"received": N_("reached the portal"), "in_progress": N_("being dealt with"),
+                "answered": N_("answered"), "queued": N_("waiting to be sent")}
+RECENT = 3  # requests shown on the page
+
+
+class CategoryTile(Automatable, ButtonBehavior, BoxLayout):
+    """A category as a large tile: an icon and its name."""
+
+    automation_kind = "button"
+    text = StringProperty("")
+    icon = StringProperty("")
+    category_id = StringProperty("")
+    lit = BooleanProperty(False)
+
+    def on_press(self) -> None:
+        self.lit = True
+        Clock.schedule_once(lambda _dt: setattr(self, "lit", False), FEEDBACK_S)
+
+    def on_release(self) -> None:
+        App.get_running_app().controller.navigate(State.CATEGORY, category_id=self.category_id)
+
+
+class PersonalScreen(KeyboardScreen):
+    """The personal page: details, recent requests, categories, search, language, help, logout."""
+
+    name_text = StringProperty("")
+    details = StringProperty("")
+    requests_text = StringProperty("")
+    searching = BooleanProperty(False)
+    card_visit = BooleanProperty(True)
+    search_note = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._visit_id = ""
+        self._editor: ContactEditor | None = None
+        self.text_layout = "ka"
+
+    def on_kv_post(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        app.ui.bind(language=lambda *_: self.relabel())
+        app.controller.subscribe_visit_data(
+            lambda key: Clock.schedule_once(lambda _dt: self.relabel()) if key == "transactions" else None)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        controller = App.get_running_app().controller
+        visit = controller.machine.visit
+        if visit.visit_id != self._visit_id:
+            self._visit_id = visit.visit_id
+            self.close_search()
+            controller.load_transactions()
+        self.relabel()
+
+    def relabel(self) -> None:
+        app = App.get_running_app()
+        ui, controller = app.ui, app.controller
+        language = ui.language
+        citizen = controller.machine.visit.citizen
+        self.card_visit = controller.machine.visit.login_method != "password"
+        self.name_text = " ".join(filter(None, (citizen.get("given_name"), citizen.get("surname"))))
+        lines = []
+        if citizen.get("personal_number"):
+            lines.append(ui.tr("Personal number: {number}",
+                               number=mask_personal_number(str(citizen["personal_number"]))))
+        if citizen.get("date_of_birth"):
+            born = display_value({"name": "d", "type": "date", "label": {"ka": "-", "en": "-", "ru": "-"}},
+                                 citizen["date_of_birth"], language)
+            lines.append(ui.tr("Date of birth: {date}", date=born))
+        lines.append(ui.tr("Mobile: {mobile}", mobile=citizen.get("mobile") or ui.tr("not given")))
+        lines.append(ui.tr("E-mail: {email}", email=citizen.get("email") or ui.tr("not given")))
+        self.details = "\n".join(lines)
+        self._tiles(language)
+        self._requests(language)
+        if self.searching:
+            self._search(self.ids.search.text)
+
+    def _tiles(self, language: str) -> None:
+        catalog = App.get_running_app().controller.catalog
+        grid = self.ids.tiles
+        categories = list(catalog.categories) if catalog is not None else []
+        tiles = [w for w in reversed(grid.children) if isinstance(w, CategoryTile)]
+        if len(tiles) != len(categories):
+            grid.clear_widgets()
+            tiles = [CategoryTile() for _ in categories]
+            for tile in tiles:
+                grid.add_widget(tile)
+        for tile, category in zip(tiles, categories, strict=True):
+            tile.category_id = category.id
+            tile.automation_id = f"category-{category.id}"
+            tile.text = category.name(language)
+            path = ICONS / f"{category.icon}.png"
+            tile.icon = str(path) if path.exists() else str(ICONS / "default.png")
+
+    def _requests(self, language: str) -> None:
+        app = App.get_running_app()
+        ui, data, catalog = app.ui, app.controller.visit_data, app.controller.catalog
+        box = self.ids.requests
+        box.clear_widgets()
+        items = data.get("transactions")
+        if items is None:
+            error = data.get("transactions_error")
+            self.requests_text = (ui.tr("Your earlier requests cannot be shown while the connection "
+                                        "is down.") if error == "online_only_offline" else
+                                  ui.tr("Your earlier requests cannot be shown right now.") if error
+                                  else ui.tr("Looking up your requests…"))
+            return
+        self.requests_text = "" if items else ui.tr("You have no requests yet.")
+        for item in items[:RECENT]:
+            service_id = str(item.get("service_id", ""))
+            name = (catalog.service(service_id).name(language)
+                    if catalog is not None and catalog.has_service(service_id) else service_id)
+            status = ui.tr(STATUS_WORDS.get(str(item.get("status")), N_("reached the portal")))
+            box.add_widget(KioskLabel(
+                automation_id=f"request-{item.get('reference', '')}", halign="left",
+                text=f"{name} — {status} ({item.get('reference', '')})",
+                font_size=ui.text_mm(4.8)))
+
+    # ------------------------------------------------------------ search
+    def search_focused(self, focused: bool) -> None:
+        if focused:
+            self.searching = True
+            self.ids.keyboard.show_for(self.ids.search, "text", App.get_running_app().ui.language)
+
+    def _search(self, text: str) -> None:
+        app = App.get_running_app()
+        catalog, language = app.controller.catalog, app.ui.language
+        found = catalog.search(text, language)[:6] if catalog is not None and text.strip() else []
+        fill_service_rows(self.ids.results, found, language)
+        self.search_note = "" if found or not text.strip() else app.ui.tr(
+            "No service matches these words. Try fewer or shorter words.")
+
+    def search_changed(self, text: str) -> None:
+        if self.searching:
+            self._search(text)
+
+    def close_search(self) -> None:
+        self.ids.keyboard.hide()
+        self.ids.search.text = ""
+        self.searching = False
+        fill_service_rows(self.ids.results, [], App.get_running_app().ui.language)
+        self.search_note = ""
+
+    # ------------------------------------------------------------ actions
+    def edit_contacts(self) -> None:
+        self._editor = ContactEditor()
+        self._editor.open(animation=False)
+
+    def go_help(self) -> None:
+        App.get_running_app().controller.navigate(State.HELP)
+
+    def wipe(self) -> None:
+        if self._editor is not None:
+            self._editor.close()  # the visit ended under the editor: its fields go too
+            self._editor = None
+        self.close_search()
+        self.name_text = self.details = self.requests_text = ""
+        self.ids.requests.clear_widgets()
+        self._visit_id = ""
+
+
+class ContactEditor(ModalView):
+    """Change the mobile number and e-mail (the portal's profile), over the personal page."""
+
+    automation_id = StringProperty("contact_editor")
+    mobile_error = StringProperty("")
+    email_error = StringProperty("")
+
+    def on_open(self) -> None:
+        citizen = App.get_running_app().controller.machine.visit.citizen
+        self.ids.mobile.text = str(citizen.get("mobile") or "").removeprefix("+995")
+        self.ids.email.text = str(citizen.get("email") or "")
+
+    def input_focused(self, field: Any, focused: bool) -> None:
+        if focused:
+            self.ids.keyboard.show_for(field, "phone" if field is self.ids.mobile else "email")
+
+    def save(self) -> None:
+        app = App.get_running_app()
+        values, errors = check_contacts(self.ids.mobile.text, self.ids.email.text, app.ui.language)
+        self.mobile_error, self.email_error = errors.get("mobile", ""), errors.get("email", "")
+        if errors:
+            return
+        app.controller.complete_profile(values["mobile"], values["email"])
+        self.close()
+        # The portal's answer updates the visit on a worker; draw the page again after it.
+        for delay in (0.3, 1.0, 3.0):
+            Clock.schedule_once(lambda _dt: _refresh_home(), delay)
+
+    def close(self) -> None:
+        self.ids.keyboard.hide()
+        self.ids.mobile.text = self.ids.email.text = ""
+        self.dismiss(animation=False)
+
+
+def _refresh_home() -> None:
+    manager = App.get_running_app().manager
+    if manager.current == "home":
+        manager.current_screen.relabel()
+
+
+class HelpScreen(SubPage):
+    """The portal's questions and answers, and how to reach it, in the citizen's language."""
+
+    contact = StringProperty("")
+
+    def on_pre_enter(self, *args: Any) -> None:
+        super().on_pre_enter(*args)
+        self.ids.scroll.scroll_y = 1
+
+    def relabel(self) -> None:
+        from kiosk.faq import FaqError, load_bundled
+
+        ui = App.get_running_app().ui
+        box = self.ids.faq
+        box.clear_widgets()
+        try:
+            faq = load_bundled()
+        except (FaqError, OSError, ValueError):
+            self.contact = ui.tr("Please go to the counter; a staff member will help you.")
+            return
+        for item in faq.items:
+            box.add_widget(KioskLabel(automation_id=f"faq-{item.id}", text=item.question(ui.language),
+                                      bold=True, halign="left"))
+            box.add_widget(KioskLabel(automation_id=f"faq-{item.id}-answer", halign="left",
+                                      text=item.answer(ui.language), font_size=ui.text_mm(4.8)))
+        self.contact = ui.tr("Phone: {phone}\nE-mail: {email}\nWebsite: {web}",
+                             phone=faq.phone, email=faq.email, web=faq.web)

@@ -1,0 +1,238 @@
+"""The service screens: a category's services, a service's form, confirm and result.
+
+Screens read the visit from the controller's machine (`visit.category_id`,
+`service_id`, `form_values`, `result`) when they are shown, and act only
+through the controller: `navigate`, `service_refusal`, `submit_form`,
+`edit_form`, `confirm`, `select_items`, `load_lookup`. Nothing here waits on
+the network: slow work runs on the controller's workers and comes back
+as a state change or a visit-data event, which the app hops onto Kivy's
+main thread. Every screen forgets what it shows in `wipe()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.session import State
+from screens.forms import FieldBlock
+from screens.keyboard import KioskInput
+from screens.payments import PaymentPanel
+from screens.screens import KioskScreen
+from screens.service_texts import money, reason_text
+from screens.widgets import FEEDBACK_S, Automatable
+
+
+def app() -> Any:
+    return App.get_running_app()
+
+
+def current_service() -> Any:
+    """The visit's chosen service, or None (no catalog, or an id the catalog lost)."""
+    controller = app().controller
+    service_id = controller.machine.visit.service_id
+    catalog = controller.catalog
+    if catalog is None or not service_id or not catalog.has_service(service_id):
+        return None
+    return catalog.service(service_id)
+
+
+class ServiceRow(Automatable, ButtonBehavior, BoxLayout):
+    """A service in a list: its name, one line about it, and a mark if it needs the internet."""
+
+    automation_kind = "button"
+    text = StringProperty("")
+    description = StringProperty("")
+    mark = StringProperty("")
+    service_id = StringProperty("")
+    lit = BooleanProperty(False)
+
+    def on_press(self) -> None:
+        self.lit = True
+        Clock.schedule_once(lambda _dt: setattr(self, "lit", False), FEEDBACK_S)
+        app().controller.navigate(State.SERVICE, service_id=self.service_id)
+
+    def show(self, service: Any, language: str) -> None:
+        self.service_id = service.id
+        self.automation_id = f"service-{service.id}"
+        self.text = service.name(language)
+        self.description = service.description(language)
+        self.mark = app().ui.tr("Needs the internet") if not service.queueable else ""
+
+
+def fill_service_rows(box: Any, services: list[Any], language: str) -> None:
+    """Put ``services`` into ``box`` as rows, reusing rows already there (fast redraws)."""
+    rows = [w for w in reversed(box.children) if isinstance(w, ServiceRow)]
+    while len(rows) < len(services):
+        row = ServiceRow()
+        box.add_widget(row)
+        rows.append(row)
+    for row, service in zip(rows, services, strict=False):
+        row.show(service, language)
+    for row in rows[len(services):]:
+        box.remove_widget(row)
+
+
+class SubPage(KioskScreen):
+    """A screen below the personal page: ``back`` and ``home`` are always there."""
+
+    title = StringProperty("")
+
+    def on_kv_post(self, *_args: Any) -> None:
+        app().ui.bind(language=lambda *_: self.relabel() if self.manager and
+                      self.manager.current == self.name else None)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        self.relabel()
+
+    def relabel(self) -> None:
+        """Draw the screen's texts in the current language."""
+
+    def go_home(self) -> None:
+        app().controller.navigate(State.HOME)
+
+    def go_back(self) -> None:
+        self.go_home()
+
+
+class CategoryScreen(SubPage):
+    """The services of one category, as rows to tap."""
+
+    def relabel(self) -> None:
+        controller, language = app().controller, app().ui.language
+        category_id = controller.machine.visit.category_id
+        catalog = controller.catalog
+        if catalog is None or not category_id:
+            fill_service_rows(self.ids.rows, [], language)
+            return
+        self.title = catalog.category(category_id).name(language)
+        fill_service_rows(self.ids.rows, catalog.services_in(category_id), language)
+        self.ids.scroll.scroll_y = 1
+
+    def wipe(self) -> None:
+        fill_service_rows(self.ids.rows, [], app().ui.language)
+
+
+class ServiceScreen(SubPage):
+    """A service: refused plainly, or its form, or (payments) the citizen's unpaid items."""
+
+    mode = StringProperty("form")  # form, refused, payment
+    refusal_title = StringProperty("")
+    refusal_body = StringProperty("")
+    notice = StringProperty("")
+    summary = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blocks: list[FieldBlock] = []
+        self._built_for: tuple[str, str] | None = None
+        self._refusal = ""
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        self.payment = PaymentPanel()
+        self.ids.payment_box.add_widget(self.payment)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        controller = app().controller
+        visit = controller.machine.visit
+        service = current_service()
+        self.ids.keyboard.hide()
+        self._refusal = controller.service_refusal() or ""
+        if service is None:
+            self._refusal = "service_unavailable"
+        if self._refusal:
+            self.mode = "refused"
+        elif service.kind == "lookup_payment":
+            self.mode = "payment"
+            self.payment.start()
+        else:
+            self.mode = "form"
+            key = (visit.visit_id, service.id)
+            if key != self._built_for or not visit.form_values:
+                self._build_form(service)  # a new choice; "edit" from confirm keeps what was typed
+                self._built_for = key
+        self.relabel()
+
+    def _build_form(self, service: Any) -> None:
+        box = self.ids.form
+        box.clear_widgets()
+        self.blocks = [FieldBlock(field, app().controller.catalog, self._input_focused)
+                       for field in service.form]
+        for block in self.blocks:
+            box.add_widget(block)
+        self.summary = ""
+        self.ids.scroll.scroll_y = 1
+
+    def _input_focused(self, field: KioskInput) -> None:
+        from kiosk.forms import keyboard_for
+
+        self.ids.keyboard.show_for(field, keyboard_for(field.field_type) or "text", app().ui.language)
+        # Once the keyboard has taken its place, bring the field above it.
+        Clock.schedule_once(lambda _dt: self.ids.scroll.scroll_to(field, animate=False), 0.05)
+
+    def relabel(self) -> None:
+        ui, service = app().ui, current_service()
+        language = ui.language
+        if service is not None:
+            self.title = service.name(language)
+        if self.mode == "refused":
+            self.refusal_title, self.refusal_body = reason_text(self._refusal, language)
+            return
+        if service is None:
+            return
+        parts = []
+        if service.fee_gel and float(service.fee_gel) > 0:
+            parts.append(ui.tr("Fee: {amount}", amount=money(service.fee_gel, language)))
+        if service.queueable and not app().controller.status.network_online:
+            parts.append(ui.tr("The connection is down. Your request will be kept safely on this "
+                               "kiosk and sent as soon as the connection is back."))
+        self.notice = "\n".join(parts)
+        for block in self.blocks:
+            block.relabel(language)
+        if self.mode == "payment":
+            self.payment.relabel()
+
+    def submit(self) -> None:
+        """Hand the values to the controller; its messages go next to their fields."""
+        self.ids.keyboard.hide()
+        if self.mode == "payment":
+            self.payment.submit()
+            return
+        values = {block.name: block.value() for block in self.blocks}
+        errors = app().controller.submit_form(values)
+        first = None
+        for block in self.blocks:
+            block.show_error(errors.get(block.name, ""))
+            if first is None and block.name in errors:
+                first = block
+        self.summary = (errors.get("") or app().ui.tr("Please correct the fields marked in red.")
+                        ) if errors else ""
+        if first is not None:
+            self.ids.scroll.scroll_to(first, animate=False)
+
+    def go_back(self) -> None:
+        service = current_service()
+        category = app().controller.machine.visit.category_id or (service.category if service else None)
+        if category:
+            app().controller.navigate(State.CATEGORY, category_id=category)
+        else:
+            self.go_home()
+
+    def on_leave(self, *_args: Any) -> None:
+        self.ids.keyboard.hide()
+
+    def wipe(self) -> None:
+        for block in self.blocks:
+            block.clear()
+        self.ids.form.clear_widgets()
+        self.blocks = []
+        self._built_for = None
+        self.summary = self.notice = ""
+        self.payment.wipe()
+        self.ids.keyboard.hide()
