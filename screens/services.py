@@ -126,6 +126,7 @@ class ServiceScreen(SubPage):
     refusal_body = StringProperty("")
     notice = StringProperty("")
     summary = StringProperty("")
+    payment_phase = StringProperty("loading")  # the payment panel's, for the kv rule
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -136,6 +137,7 @@ class ServiceScreen(SubPage):
     def on_kv_post(self, *args: Any) -> None:
         super().on_kv_post(*args)
         self.payment = PaymentPanel()
+        self.payment.bind(phase=self.setter("payment_phase"))
         self.ids.payment_box.add_widget(self.payment)
 
     def on_pre_enter(self, *_args: Any) -> None:

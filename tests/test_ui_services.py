@@ -1,0 +1,268 @@
+"""Citizen services through the real window, against the portal simulator and the printer stand-in.
+
+One kiosk per module (tests/ui_sim_controller.py: the real controller,
+outbox, forwarder and printer over TCP; a password login). Each test
+starts on the personal page and goes back to it. What the portal got is
+read from the simulator's `GET /_sim/transactions`, opened.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from kiosk.i18n import translate
+from kiosk.portal.reasons import citizen_message
+from tests.ui_sim_controller import PASSWORD, USERNAME, SimKiosk, sim_kiosk
+
+pytestmark = pytest.mark.ui
+CITIZEN_NUMBER = "01001012345"  # the simulator's seeded "demo" account
+
+
+@pytest.fixture(scope="module")
+def sk(xvfb_display: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimKiosk]:
+    with sim_kiosk(xvfb_display, tmp_path_factory.mktemp("services")) as running:
+        log_in(running.kiosk)
+        yield running
+
+
+@pytest.fixture
+def kiosk(sk: SimKiosk) -> Iterator[Any]:
+    """The window on the personal page; brought back there after each test."""
+    yield sk.kiosk
+    state = sk.kiosk.state()
+    if state["screen"] != "home":
+        if any(w["id"] == "home" for w in state["widgets"]):
+            sk.kiosk.tap("home")
+        sk.kiosk.wait(screen="home")
+
+
+def log_in(kiosk: Any) -> None:
+    kiosk.tap("password-login")
+    kiosk.wait(screen="password")
+    kiosk.ok({"cmd": "type", "id": "field-username", "text": USERNAME})
+    kiosk.ok({"cmd": "type", "id": "field-password", "text": PASSWORD})
+    kiosk.tap("submit")
+    kiosk.wait(screen="first_login")
+    kiosk.ok({"cmd": "type", "id": "field-mobile", "text": "555123456"})
+    kiosk.ok({"cmd": "type", "id": "field-email", "text": "nino@example.ge"})
+    kiosk.tap("submit")
+    kiosk.wait(screen="home")
+
+
+def typed(kiosk: Any, field: str, text: str) -> None:
+    kiosk.ok({"cmd": "type", "id": f"field-{field}", "text": text})
+
+
+def open_service(kiosk: Any, category: str, service: str) -> None:
+    kiosk.tap(f"category-{category}")
+    kiosk.wait(screen="category")
+    kiosk.tap(f"service-{service}")
+    kiosk.wait(screen="service")
+
+
+def texts_when(kiosk: Any, widget_id: str, timeout_s: float = 5) -> dict[str, str]:
+    """The visible texts once ``widget_id`` shows (taps inside lists act a moment later)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        texts = kiosk.texts()
+        if widget_id in texts or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.05)
+
+
+def send_and_check(sk: SimKiosk, service_id: str) -> dict[str, Any]:
+    """From the confirm screen: send, see the result with its QR code; what the portal got."""
+    kiosk = sk.kiosk
+    kiosk.wait(screen="confirm")
+    before = len(sk.received())
+    kiosk.tap("confirm")
+    kiosk.wait(screen="result", timeout_s=15)
+    state = kiosk.state()
+    widgets = {w["id"]: w for w in state["widgets"]}
+    assert widgets["result-status"]["text"] == translate("ka", "Your request has reached the citizen portal")
+    assert widgets["result-qr"]["kind"] == "image" and widgets["result-qr"]["rect"][3] > 100
+    assert "MG-" in widgets["result-references"]["text"]
+    assert widgets["result-receipt"]["text"] == translate(
+        "ka", "Take your receipt from the printer below the screen.")
+    received = sk.received()
+    assert len(received) == before + 1
+    request = received[-1]["request"]
+    assert request["service_id"] == service_id and request["personal_number"] == CITIZEN_NUMBER
+    return request["values"]
+
+
+def test_repeat_birth_certificate_wrong_input_first(sk: SimKiosk, kiosk: Any) -> None:
+    open_service(kiosk, "personal", "birth-certificate-repeat")
+    kiosk.tap("field-whose-self")
+    typed(kiosk, "person_personal_number", "123")
+    typed(kiosk, "given_name", "ნინო")
+    typed(kiosk, "surname", "ბერიძე")
+    typed(kiosk, "date_of_birth", "14031985")  # the dots come by themselves
+    kiosk.tap("field-delivery-justice_house")
+    kiosk.tap("field-justice_house-tbilisi")
+    typed(kiosk, "mobile", "555123456")
+    kiosk.tap("submit")
+    texts = texts_when(kiosk, "field-person_personal_number-error")
+    assert kiosk.state()["screen"] == "service"
+    assert texts["field-person_personal_number-error"] == "▲ " + translate("ka", "Enter 11 digits")
+    assert texts["field-date_of_birth"] == "14.03.1985"
+    # Fix it on the digits keyboard the field opened: three backspaces, then the number.
+    typed(kiosk, "person_personal_number", "")
+    keys = {w["id"] for w in kiosk.state()["widgets"] if w["id"].startswith("keyboard-")}
+    assert {"keyboard-0", "keyboard-9", "keyboard-backspace"} <= keys and "keyboard-ა" not in keys
+    for _ in range(3):
+        kiosk.tap("keyboard-backspace")
+    typed(kiosk, "person_personal_number", CITIZEN_NUMBER)
+    kiosk.tap("submit")
+    kiosk.wait(screen="confirm")
+    texts = kiosk.texts()
+    assert texts["confirm-person_personal_number"] == "010*****345"
+    assert texts["confirm-date_of_birth"] == "14.03.1985"
+    assert texts["confirm-fee"] == "10.00 ლარი"
+    now = translate("ka", "Your request will be sent to the citizen portal now.")
+    assert texts["confirm-delivery"] == now
+    values = send_and_check(sk, "birth-certificate-repeat")
+    assert values == {"whose": "self", "person_personal_number": CITIZEN_NUMBER, "given_name": "ნინო",
+                      "surname": "ბერიძე", "date_of_birth": "1985-03-14", "delivery": "justice_house",
+                      "justice_house": "tbilisi", "mobile": "+995555123456"}
+
+
+def test_public_information_request(sk: SimKiosk, kiosk: Any) -> None:
+    open_service(kiosk, "personal", "public-information-request")
+    kiosk.tap("field-agency-napr")
+    typed(kiosk, "subject", "Budget 2024")
+    typed(kiosk, "request", "Please send me the budget of 2024.")
+    kiosk.tap("field-format-electronic")
+    typed(kiosk, "mobile", "555123456")
+    kiosk.tap("submit")
+    values = send_and_check(sk, "public-information-request")
+    assert values["agency"] == "napr" and values["format"] == "electronic" and "email" not in values
+
+
+def test_letter_to_an_agency_edit_before_sending(sk: SimKiosk, kiosk: Any) -> None:
+    open_service(kiosk, "personal", "letter-to-agency")
+    kiosk.tap("field-agency-psda")
+    typed(kiosk, "subject", "Hi")  # too short: three letters at least
+    typed(kiosk, "letter", "I would like to ask about my documents.")
+    typed(kiosk, "mobile", "555123456")
+    kiosk.tap("submit")
+    assert "field-subject-error" in texts_when(kiosk, "field-subject-error")
+    typed(kiosk, "subject", "!")
+    kiosk.tap("submit")
+    kiosk.wait(screen="confirm")
+    kiosk.tap("edit")  # back to the form: what was typed is still there
+    kiosk.wait(screen="service")
+    assert kiosk.texts()["field-subject"] == "Hi!"
+    typed(kiosk, "subject", " documents")
+    kiosk.tap("submit")
+    values = send_and_check(sk, "letter-to-agency")
+    assert values["subject"] == "Hi! documents" and values["agency"] == "psda"
+
+
+def test_individual_entrepreneur_registration(sk: SimKiosk, kiosk: Any) -> None:
+    open_service(kiosk, "business", "individual-entrepreneur-registration")
+    typed(kiosk, "activity", "ხელნაკეთი სუვენირები")
+    typed(kiosk, "legal_address", "თბილისი, რუსთაველის 1")
+    kiosk.tap("field-small_business-yes")
+    typed(kiosk, "email", "nino@example")
+    typed(kiosk, "mobile", "555123456")
+    kiosk.tap("submit")
+    texts = texts_when(kiosk, "field-email-error")
+    assert texts["field-email-error"].startswith("▲ ") and kiosk.state()["screen"] == "service"
+    typed(kiosk, "email", ".ge")
+    kiosk.tap("submit")
+    kiosk.wait(screen="confirm")
+    assert kiosk.texts()["confirm-small_business"] == translate("ka", "Yes")
+    values = send_and_check(sk, "individual-entrepreneur-registration")
+    assert values == {"activity": "ხელნაკეთი სუვენირები", "legal_address": "თბილისი, რუსთაველის 1",
+                      "small_business": True, "email": "nino@example.ge", "mobile": "+995555123456"}
+
+
+def pay(kiosk: Any, category: str, service: str) -> dict[str, str]:
+    open_service(kiosk, category, service)
+    deadline = time.monotonic() + 10
+    while not (items := [w["id"] for w in kiosk.state()["widgets"] if w["id"].startswith("item-")]):
+        assert time.monotonic() < deadline, "the unpaid items never arrived"
+        time.sleep(0.1)
+    assert kiosk.send({"cmd": "tap", "id": "submit"}).get("error") is None
+    assert kiosk.state()["screen"] == "service", "nothing selected: stays here"
+    kiosk.tap(items[0])
+    texts_when(kiosk, "payment-total")
+    kiosk.tap("submit")
+    kiosk.wait(screen="confirm")
+    assert "confirm-total" in kiosk.texts()
+    kiosk.tap("confirm")
+    kiosk.wait(screen="result", timeout_s=15)
+    return kiosk.texts()
+
+
+def test_fines_lookup_and_pay(kiosk: Any) -> None:
+    texts = pay(kiosk, "fines", "fines-pay")
+    assert texts["result-status"] == translate("ka", "Your payment was accepted")
+
+
+def test_tax_debt_over_the_limit_is_declined_in_words(kiosk: Any) -> None:
+    from kiosk.portal.simulator.seed import DEFAULT_PAYMENT_LIMIT_GEL, items_for
+
+    debt = next(i for i in items_for(CITIZEN_NUMBER) if i["kind"] == "tax-debt")
+    texts = pay(kiosk, "taxes", "tax-debt-pay")
+    if Decimal(debt["amount_gel"]) > DEFAULT_PAYMENT_LIMIT_GEL:
+        assert texts["result-status"] == translate("ka", "Your payment was declined")
+        assert translate("ka", citizen_message("limit_exceeded")) in texts["result-body"]
+    else:
+        assert texts["result-status"] == translate("ka", "Your payment was accepted")
+
+
+def test_search_and_language_on_the_personal_page(kiosk: Any) -> None:
+    kiosk.ok({"cmd": "type", "id": "search", "text": "დაბად"})
+    texts = texts_when(kiosk, "service-birth-certificate-repeat")
+    assert texts["service-birth-certificate-repeat"] == "დაბადების მოწმობის განმეორებით გაცემა"
+    assert "keyboard-ა" in texts  # the Georgian layout for the search box
+    kiosk.tap("search-close")
+    kiosk.tap("lang-en")
+    texts = texts_when(kiosk, "category-personal")
+    assert texts["category-personal"] == "Personal information"
+    assert texts["home-details"].startswith("Personal number: 010*****345")
+    kiosk.tap("lang-ka")
+
+
+def test_help_shows_the_portal_faq_and_contacts(kiosk: Any) -> None:
+    from kiosk.faq import load_bundled
+
+    kiosk.tap("help")
+    kiosk.wait(screen="help")
+    texts = kiosk.texts()
+    faq = load_bundled()
+    assert texts[f"faq-{faq.items[0].id}"] == faq.items[0].question("ka")
+    assert faq.phone in texts["help-contact"] and faq.email in texts["help-contact"]
+    kiosk.tap("back")
+    kiosk.wait(screen="home")
+
+
+def test_online_only_service_refused_plainly_when_the_portal_is_down(sk: SimKiosk, kiosk: Any) -> None:
+    sk.sim.set_fault("down")
+    try:
+        deadline = time.monotonic() + 10
+        while not kiosk.texts().get("home-offline"):
+            assert time.monotonic() < deadline, "the kiosk never noticed the portal was down"
+            time.sleep(0.1)
+        open_service(kiosk, "personal", "id-card-replacement-appointment")
+        texts = kiosk.texts()
+        assert texts["refusal-title"] == translate("ka", "This service needs the internet")
+        assert "ოპერატორ" in texts["refusal-body"]
+        assert "submit" not in texts and "back" in texts and "home" in texts
+        kiosk.tap("back")
+        kiosk.wait(screen="category")
+    finally:
+        sk.sim.set_fault("none")
+    deadline = time.monotonic() + 10
+    kiosk.tap("home")
+    kiosk.wait(screen="home")
+    while kiosk.texts().get("home-offline"):
+        assert time.monotonic() < deadline, "the kiosk never noticed the portal was back"
+        time.sleep(0.1)
