@@ -89,13 +89,15 @@ class Maintenance:
             future.add_done_callback(lambda f: done(f.result()))
         return future
 
-    def _audited(self, action: str, work: Callable[[], ActionResult], **details: Any) -> ActionResult:
+    def _audited(self, action: str, work: Callable[[], ActionResult], *, record: bool = True,
+                 **details: Any) -> ActionResult:
         try:
             result = work()
         except Exception as exc:  # the button's promise: an answer, never a crash
             log.warning("maintenance action %s failed: %s", action, type(exc).__name__)
             result = ActionResult(action, False, f"failed: {type(exc).__name__}")
-        self._record(action, ok=result.ok, available=result.available, **details)
+        if record:
+            self._record(action, ok=result.ok, available=result.available, **details)
         return result
 
     def _record(self, action: str, **details: Any) -> None:
@@ -116,6 +118,8 @@ class Maintenance:
             self.gate = TechnicianGate.from_config(self.controller.config)
         result = self.gate.check(pin)
         self.is_open = isinstance(result, Accepted)
+        if self.is_open:
+            self.controller.enter_maintenance()  # the visit ends; cards are ignored until leave()
         kind = type(result).__name__
         if not isinstance(result, Disabled):
             self._record("open", result=kind, seconds_locked=round(getattr(result, "seconds_left", 0)))
@@ -125,6 +129,7 @@ class Maintenance:
         """Back to serving citizens: the attract screen, language reset."""
         def work() -> ActionResult:
             self.is_open = False
+            self.controller.leave_maintenance()
             machine = self.controller.machine
             if str(machine.state) == "out_of_service" and self.controller.config_error is None:
                 machine.back_in_service()
@@ -132,8 +137,12 @@ class Maintenance:
         return self._audited("leave", work)
 
     # ------------------------------------------------------------ looking
-    def status_report(self) -> ActionResult:
-        """Everything a technician checks first, on one screen (no personal data)."""
+    def status_report(self, audit: bool = True) -> ActionResult:
+        """Everything a technician checks first, on one screen (no personal data).
+
+        ``audit=False`` for the screen's periodic refresh: a refresh every few
+        seconds is not a technician's action and would bury the real ones.
+        """
         def work() -> ActionResult:
             report = {"version": __version__, "kiosk_id": self.controller.config.kiosk.id,
                       "uptime_s": round(time.monotonic() - self.started_at),
@@ -141,7 +150,7 @@ class Maintenance:
                       "portal": self._portal_report(), "queue": self._queue_report(),
                       "disk": self._disk_report(), "recent_errors": self.recent_errors.recent()}
             return ActionResult("status_report", True, "status collected", report)
-        return self._audited("status_report", work)
+        return self._audited("status_report", work, record=audit)
 
     def _reader_report(self) -> dict[str, Any]:
         reader = self.parts.reader
@@ -181,7 +190,8 @@ class Maintenance:
         if outbox is None:
             return {"available": False}
         stats = outbox.stats()
-        return {"available": True, "pending": stats["pending"], "dead": stats["dead"],
+        dead_refs = [e.local_ref for e in outbox.entries("dead", 20)]  # what "retry" will resend
+        return {"available": True, "pending": stats["pending"], "dead": stats["dead"], "dead_refs": dead_refs,
                 "oldest_pending_age_s": stats["oldest_pending_age_s"],
                 "forwarder_waiting_s": getattr(self.parts.forwarder, "waiting_s", None)}
 
