@@ -143,6 +143,22 @@ class UiDriver:
         touch.touch_down()
         touch.touch_up()
 
+    def _find_below_the_fold(self, automation_id: str) -> Widget | None:
+        """A widget of the current screen's scrolling list or form, outside the window for now.
+
+        A long form runs below the window's edge; a person scrolls down to
+        reach its last field, so the driver may tap it (after scrolling).
+        """
+        def walk(widget: Widget, in_scroll: bool) -> Iterator[Widget]:
+            if widget.opacity <= 0 or widget.width <= 0 or widget.height <= 0:
+                return
+            if in_scroll and getattr(widget, "automation_id", "") == automation_id:
+                yield widget
+            for child in widget.children:
+                yield from walk(child, in_scroll or isinstance(widget, ScrollView))
+
+        return next(walk(self.app.manager.current_screen, False), None)
+
     def _scrolled_into_view(self, widget: Widget, then: Callable[[], None]) -> None:
         """Scroll ``widget``'s ScrollView until it shows, as a person would, then call ``then``.
 
@@ -168,7 +184,9 @@ class UiDriver:
 
     def _target(self, command: dict[str, Any], reply: Reply) -> Widget | None:
         automation_id = command.get("id")
-        widget = self.find(str(automation_id)) if isinstance(automation_id, str) else None
+        widget = None
+        if isinstance(automation_id, str):
+            widget = self.find(automation_id) or self._find_below_the_fold(automation_id)
         if widget is None:
             reply({"error": "unknown_id", "id": automation_id, "screen": self.app.manager.current,
                    "visible": [w.automation_id for w in self.visible_widgets()]})
