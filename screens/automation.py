@@ -201,7 +201,10 @@ class UiDriver:
             return
         def press() -> None:
             self._press(widget)
-            after_drawn(lambda: reply({"ok": True, "screen": self.app.manager.current}))
+            # Whether the tap lit the widget, read in the same main-loop turn: the
+            # feedback lasts a fraction of a second, shorter than a loaded round trip.
+            lit = bool(getattr(widget, "lit", False))
+            after_drawn(lambda: reply({"ok": True, "screen": self.app.manager.current, "highlighted": lit}))
 
         self._scrolled_into_view(widget, press)
 
