@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import qrcode
 from PIL import Image, ImageDraw
+from qrcode.exceptions import DataOverflowError
 
 from devices.text_raster import FontChain, wrap
 from kiosk.i18n import N_, translate
@@ -206,6 +207,19 @@ def qr_image(url: str, target_px: int) -> Image.Image:
     return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
 
 
+def _tracking_qr(url: str, target_px: int) -> Image.Image | None:
+    """The tracking QR, or None when no QR code can hold the URL.
+
+    The URL ends with the portal's reference; one too long for a QR code
+    (or holding a lone surrogate, which UTF-8 cannot encode) leaves the QR
+    off the paper. The references are printed as text anyway.
+    """
+    try:
+        return qr_image(url, target_px)
+    except (ValueError, DataOverflowError):  # UnicodeEncodeError is a ValueError
+        return None
+
+
 def render(receipt: Receipt, width_dots: int | str = 576, language: str | None = None) -> Image.Image:
     """The receipt as a mode "1" image exactly ``width_dots`` wide, ready for GS v 0.
 
@@ -258,9 +272,10 @@ def _layout(receipt: Receipt, width_dots: int, lang: str) -> _Layout:
     out.field(_("Reference"), receipt.local_reference)
     if receipt.portal_reference:
         out.field(_("Portal reference"), receipt.portal_reference)
-    if receipt.tracking_url:
+    qr = _tracking_qr(receipt.tracking_url, style.qr_size) if receipt.tracking_url else None
+    if qr is not None:
         out.rule()
-        out.image(qr_image(receipt.tracking_url, style.qr_size))
+        out.image(qr)
         out.text(_("Scan to track your request"), style.small, align="center")
     out.rule()
     out.text(_("Thank you"), style.heading, align="center")
