@@ -41,6 +41,8 @@ log = logging.getLogger("kiosk.queue")
 
 DELIVERED = (200, 201)
 RETRYABLE_4XX = (408, 429)
+# The longest Retry-After honoured: a broken header must not park the kiosk (or an entry) for days.
+MAX_RETRY_AFTER_S = 3600.0
 
 
 class SubmissionClient(Protocol):
@@ -70,6 +72,19 @@ class ForwarderEvent:
     portal_ref: str | None = None
     code: str | None = None
     reason: str | None = None
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if the portal sent an object there, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _item_status(result: dict[str, Any]) -> int:
+    """A batch item's HTTP status, or 0 (still owed) when it is not a number."""
+    try:
+        return int(result.get("status", 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 class Forwarder:
@@ -213,7 +228,7 @@ class Forwarder:
         except PortalError as exc:  # unauthorised and the like: not for submissions
             self._portal_failed([entry], type(exc).__name__, str(exc), None)
             return 0
-        self._delivered([(entry, str(body.get("reference", "")))])
+        self._delivered([(entry, str(_as_dict(body).get("reference", "")))])
         self._note_success()
         return 1
 
@@ -229,19 +244,23 @@ class Forwarder:
                                 getattr(exc, "retry_after_s", None))
             return 0
         self._note_success()
-        by_key = {result.get("idempotency_key"): result for result in results}
+        # The answer is the portal's word, but not always well formed: an item
+        # whose result is missing or junk is still owed, never lost.
+        by_key = {result.get("idempotency_key"): result
+                  for result in (results if isinstance(results, list) else [])
+                  if isinstance(result, dict) and isinstance(result.get("idempotency_key"), str)}
         delivered: list[tuple[QueuedEntry, str]] = []
         again: list[QueuedEntry] = []
         for entry in entries:
-            result = by_key.get(entry.idempotency_key)
-            status = int(result.get("status", 0)) if result else 0
-            body = (result or {}).get("body") or {}
+            result = by_key.get(entry.idempotency_key) or {}
+            status = _item_status(result)
+            body = _as_dict(result.get("body"))
             if status in DELIVERED:
                 delivered.append((entry, str(body.get("reference", ""))))
             elif status == 409:
                 self._hold_back([entry], "in_progress", "still being processed", None)
             elif 400 <= status < 500 and status not in RETRYABLE_4XX:
-                error = body.get("error") or {}
+                error = _as_dict(body.get("error"))
                 self._dead(entry, str(error.get("code") or f"http_{status}"),
                            str(error.get("message") or "refused by the portal"))
             else:  # 5xx, 408, 429 or a missing result: the item is still owed
@@ -275,7 +294,7 @@ class Forwarder:
                    retry_after_s: float | None) -> None:
         """Only these entries wait (409): the rest of the queue goes on."""
         for entry in entries:
-            delay = max(retry_after_s or 0.0, self._jittered(entry.attempts + 1))
+            delay = max(min(retry_after_s or 0.0, MAX_RETRY_AFTER_S), self._jittered(entry.attempts + 1))
             self.outbox.mark_retry([entry.id], code, reason, time.time() + delay)
             self._emit(ForwarderEvent("retry", entry.local_ref, code=code, reason=reason))
 
@@ -297,8 +316,7 @@ class Forwarder:
         now = time.monotonic()
         self._backoff_until = now + self._jittered(self._failures)
         if retry_after_s:
-            # Capped at an hour: a broken header must not park the kiosk for days.
-            self._retry_after_until = now + min(float(retry_after_s), 3600.0)
+            self._retry_after_until = now + min(float(retry_after_s), MAX_RETRY_AFTER_S)
 
     def _note_success(self) -> None:
         self._failures = 0

@@ -53,6 +53,11 @@ def _ref_params(ref_or_id: str | int) -> dict[str, Any]:
     return {"ref": text, "id": int(text) if text.isdigit() else -1}
 
 
+def _storable(text: str) -> str:
+    """Text SQLite can store: a lone surrogate (JSON from the portal may carry one) becomes "?"."""
+    return str(text).encode("utf-8", "replace").decode("utf-8")
+
+
 class OutboxError(RuntimeError):
     """The outbox cannot do what was asked (no sealing key, already open elsewhere)."""
 
@@ -262,7 +267,7 @@ class Outbox:
             if self.keep_delivered_days > 0:
                 conn.executemany(
                     "UPDATE entries SET status = 'delivered', portal_ref = ?, updated_at = ? "
-                    "WHERE id = ?", [(ref, now, entry_id) for entry_id, ref in delivered])
+                    "WHERE id = ?", [(_storable(ref), now, entry_id) for entry_id, ref in delivered])
             else:
                 conn.executemany("DELETE FROM entries WHERE id = ?",
                                  [(entry_id,) for entry_id, _ in delivered])
@@ -280,7 +285,7 @@ class Outbox:
                 "UPDATE entries SET attempts = attempts + ?, last_error_code = ?, "
                 "last_error_reason = ?, next_attempt_at = ?, updated_at = ? "
                 "WHERE id = ? AND status = 'pending'",
-                [(int(count_attempt), code, reason[:500], next_attempt_at,
+                [(int(count_attempt), _storable(code), _storable(reason[:500]), next_attempt_at,
                   utc_iso(time.time()), entry_id) for entry_id in ids])
         self._in_flight.difference_update(ids)
 
@@ -290,7 +295,7 @@ class Outbox:
             conn.execute(
                 "UPDATE entries SET status = 'dead', attempts = attempts + 1, "
                 "last_error_code = ?, last_error_reason = ?, updated_at = ? WHERE id = ?",
-                (code, reason[:500], utc_iso(time.time()), entry_id))
+                (_storable(code), _storable(reason[:500]), utc_iso(time.time()), entry_id))
         self._in_flight.discard(entry_id)
 
     def release(self, ids: list[int]) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import math
 import threading
 import time
 from typing import Any
@@ -77,20 +78,21 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True too, and float("²") fails
+        seconds = float(value)
+        return seconds if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _error_fields(response: requests.Response) -> tuple[str, str]:
     try:
         err = response.json().get("error", {})
         return str(err.get("code", "error")), str(err.get("message", ""))
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return "error", response.reason or ""
 
 
@@ -155,7 +157,7 @@ class PortalClient:
     def _json(response: requests.Response) -> Any:
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
             raise PortalServerError(response.status_code, None,
                                     "the portal answered something that is not JSON") from exc
 
@@ -235,10 +237,20 @@ class PortalClient:
         if not items or any(not key for key, _ in items):
             raise ValueError("a batch needs at least one item, each with an idempotency key")
         body = {"items": [{"idempotency_key": key, "submission": sub} for key, sub in items]}
-        answer = self._json(self._call("POST", "/v1/transactions/batch", json=body,
-                                       retry_safe=True))
-        return [{"idempotency_key": r["idempotency_key"], "status": int(r["status"]),
-                 "body": r.get("body") or {}} for r in answer["results"]]
+        response = self._call("POST", "/v1/transactions/batch", json=body, retry_safe=True)
+        answer = self._json(response)
+        try:
+            results = [{"idempotency_key": r["idempotency_key"], "status": int(r["status"]),
+                        "body": r.get("body") or {}} for r in answer["results"]]
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            # Not the contract's shape: the items are still owed, so "try later".
+            raise PortalServerError(response.status_code, None,
+                                    "the portal's batch answer is not a list of results") from exc
+        if not all(isinstance(r["idempotency_key"], str) and isinstance(r["body"], dict)
+                   for r in results):
+            raise PortalServerError(response.status_code, None,
+                                    "the portal's batch answer is not a list of results")
+        return results
 
     def transaction_status(self, reference: str) -> dict[str, Any]:
         return self._json(self._call("GET", f"/v1/transactions/{reference}", retry_safe=True))
