@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
@@ -79,7 +79,7 @@ def _issued_by(child: x509.Certificate | x509.CertificateRevocationList,
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):  # ValueError: extensions that do not parse
         return False
 
 
@@ -125,9 +125,8 @@ class TrustStore:
     def check(self, certificate_der: bytes, now: dt.datetime | None = None) -> TrustResult:
         """Whether a card's authentication certificate may log a citizen in offline."""
         now = now or _now()
-        try:
-            cert = x509.load_der_x509_certificate(certificate_der)
-        except ValueError:
+        cert = _load_certificate(certificate_der)
+        if cert is None:
             return TrustResult(Verdict.BAD_CERTIFICATE, "not a DER certificate")
         issuer = next((ca for ca in self.issuers if _issued_by(cert, ca)), None)
         if issuer is None:
@@ -138,16 +137,16 @@ class TrustStore:
             if now > link.not_valid_after_utc:
                 return TrustResult(Verdict.EXPIRED, f"{_cn(link)} expired")
         if not _allows_signatures(cert):
-            return TrustResult(Verdict.BAD_CERTIFICATE, "key usage does not allow signatures")
+            return TrustResult(Verdict.BAD_CERTIFICATE,
+                               "key usage does not allow signatures (or does not parse)")
         return self._revocation(cert, issuer, now)
 
     def validity(self, certificate_der: bytes, now: dt.datetime | None = None) -> TrustResult:
         """Only the validity period and the cached CRL (no chain): a check worth doing
         before a PIN try is spent, online or not."""
         now = now or _now()
-        try:
-            cert = x509.load_der_x509_certificate(certificate_der)
-        except ValueError:
+        cert = _load_certificate(certificate_der)
+        if cert is None:
             return TrustResult(Verdict.BAD_CERTIFICATE, "not a DER certificate")
         if now > cert.not_valid_after_utc:
             return TrustResult(Verdict.EXPIRED, "certificate expired")
@@ -170,11 +169,28 @@ class TrustStore:
         return TrustResult(Verdict.OK, crl_overdue=overdue)
 
 
+def _load_certificate(der: bytes) -> x509.Certificate | None:
+    """The certificate, or None; the fields the checks read are parsed here.
+
+    cryptography parses names, serial and validity lazily: a damaged byte
+    inside the issuer name would otherwise raise ValueError in the middle of
+    a check instead of coming back as a bad certificate.
+    """
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        _ = (cert.issuer, cert.subject, cert.serial_number, cert.not_valid_before_utc,
+             cert.not_valid_after_utc)
+    except ValueError:
+        return None
+    return cert
+
+
 def _cn(cert: x509.Certificate) -> str:
     # Only CA names are ever put in a detail; a citizen's CN is personal data.
-    return "certificate" if not _is_ca(cert) else str(
-        cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
-    )
+    if not _is_ca(cert):
+        return "certificate"
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else "CA certificate"  # a CA without a CN: say so
 
 
 def _allows_signatures(cert: x509.Certificate) -> bool:
@@ -182,6 +198,8 @@ def _allows_signatures(cert: x509.Certificate) -> bool:
         return bool(cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature)
     except x509.ExtensionNotFound:
         return True
+    except ValueError:  # extensions that do not parse: refuse rather than guess
+        return False
 
 
 def verify_card_signature(certificate_der: bytes, data: bytes, signature: bytes) -> bool:
@@ -191,7 +209,7 @@ def verify_card_signature(certificate_der: bytes, data: bytes, signature: bytes)
         if not isinstance(key, rsa.RSAPublicKey):
             return False
         key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-    except (ValueError, InvalidSignature):
+    except (ValueError, InvalidSignature, UnsupportedAlgorithm):  # a key type cryptography cannot load
         return False
     return True
 
