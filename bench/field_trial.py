@@ -163,6 +163,8 @@ class Trial:
             v.service(category, out, pull_card=pull)
             if pull is not None:
                 return
+        if rng.random() < 0.15:
+            v.search(out, close=rng.random() < 0.5)
         self.driver.tap("logout")
 
     def _faults_before(self, number: int) -> None:

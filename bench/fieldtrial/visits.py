@@ -218,6 +218,11 @@ class Visits:
             state = self.d.state()
             if state["screen"] in ("home", "first_login"):
                 return self._after_login(person, out)
+            if state["screen"] == "error":  # the portal cannot be reached: no offline passwords
+                reason = next((w["text"] for w in state["widgets"] if w["id"] == "error-title"), "")
+                out.notes.append(f"password_error:{reason[:40]}")
+                self.d.tap("error-ok")
+                return False
             message = next((w["text"] for w in state["widgets"] if w["id"] == "password-message"), "")
             if state["screen"] == "password" and message:
                 out.notes.append("password_refused")  # portal down: "cannot be reached"
@@ -258,6 +263,15 @@ class Visits:
         screen = self.d.wait_screen("pin_blocked", "error", timeout_s=30)
         out.notes.append(f"blocked:{screen}")
         self.d.tap("pin-blocked-ok" if screen == "pin_blocked" else "error-ok")
+
+    def search(self, out: Outcome, close: bool) -> None:
+        """Words in the personal page's search box; left open half the time before logging out."""
+        word = f"ძებნა{_letters(self.rng, 5)}"
+        self.d.leaks.remember(word)
+        self.d.type("search", word)
+        out.notes.append("searched")
+        if close:
+            self.d.tap("search-close")
 
     # -- services -----------------------------------------------------------------------
     def service(self, category: str, out: Outcome, pull_card: Any = None) -> None:
