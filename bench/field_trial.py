@@ -86,7 +86,7 @@ class Trial:
         self.visits = Visits(self.driver, load_catalog(), self.rng)
         try:
             self.sup.start()
-            self._back_at_attract(after_restart=True)
+            self._back_at_attract()
             previous: Person | None = None
             for number in range(self.args.citizens):
                 if self.args.minutes and time.monotonic() - started > self.args.minutes * 60:
@@ -195,16 +195,32 @@ class Trial:
 
     # -- between citizens -------------------------------------------------------------
     def _settle(self, person: Person, out: Outcome) -> None:
-        """Card out, back at the attract screen; after a death, wait for the restarted kiosk."""
+        """Card out, back at the attract screen; after a death, wait for the restarted kiosk.
+
+        After a death the card is left in half the time, as after a power cut:
+        the restarted kiosk must ask for the PIN again, never show whose card it
+        is, so the killed visit's values are searched for on its screens too.
+        """
+        died = self.driver.client is None
+        if died and person.card is not None and person.card.inserted and self.rng.random() < 0.5:
+            self.leaks.extra = set(self.leaks.current)
+            try:
+                self.driver.connect()
+                self.driver.wait_screen("pin", "attract", "reading_card", "error", timeout_s=30)
+                out.notes.append("card_left_in_over_restart")
+            except (KioskDied, Stuck) as exc:
+                out.notes.append(f"card_left_in:{str(exc)[:80]}")
+            self.leaks.extra = set()
         for card in (p.card for p in self.persons if p.card is not None):
             if card.inserted:
                 card.remove()
         for _attempt in range(3):
             try:
                 if self.driver.client is None:
-                    self._back_at_attract(after_restart=True)
+                    self._back_at_attract()
                     return
                 self._leave_visit()
+                self._note_run()
                 return
             except KioskDied:
                 out.notes.append("kiosk_died")
@@ -212,7 +228,7 @@ class Trial:
                 out.notes.append(f"stuck_after:{str(exc)[:120]}")
         self.unrecovered += 1
         self.sup.kill9()  # a stuck kiosk is restarted, as the hardware watchdog would
-        self._back_at_attract(after_restart=True)
+        self._back_at_attract()
 
     def _leave_visit(self) -> None:
         deadline = time.monotonic() + 30
@@ -230,10 +246,14 @@ class Trial:
                 raise Stuck(f"cannot get back to attract from {state['screen']}")
             time.sleep(0.3)
 
-    def _back_at_attract(self, after_restart: bool) -> None:
+    def _back_at_attract(self) -> None:
         self.driver.connect()  # waits for the supervisor's restart and the new socket
         self.driver.wait_screen("attract", timeout_s=90)
-        if after_restart and (not self.rss or self.rss[-1]["pid"] != self.sup.pid):
+        self._note_run()
+
+    def _note_run(self) -> None:
+        """A new kiosk process: its resident memory at the attract screen, before any visit."""
+        if not self.rss or self.rss[-1]["pid"] != self.sup.pid:
             if self.rss:
                 self.rss[-1]["visits_end"] = len(self.outcomes)
             time.sleep(1.0)

@@ -53,6 +53,7 @@ class LeakWatch:
 
     previous: set[str] = field(default_factory=set)
     current: set[str] = field(default_factory=set)
+    extra: set[str] = field(default_factory=set)  # also searched for, e.g. over a restart
     visit: int = 0
     leaks: list[dict[str, Any]] = field(default_factory=list)
 
@@ -66,7 +67,7 @@ class LeakWatch:
         for widget in state.get("widgets", []):
             text = str(widget.get("text") or "")
             squeezed = re.sub(r"[\s()-]", "", text)
-            for secret in self.previous:
+            for secret in self.previous | self.extra:
                 if secret in text or secret in squeezed:
                     self.leaks.append({"visit": self.visit, "widget": widget.get("id"),
                                        "screen": state.get("screen"), "value": secret})
