@@ -259,15 +259,23 @@ class Supervisor:
         return None
 
     def stop(self) -> None:
+        """Stop restarting, then stop the kiosk; again after the loop ended, in case it had
+        just started one when told to stop (an orphan kiosk would outlive its X server)."""
         self._stopping.set()
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        _terminate(self._proc)
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=20)
+        _terminate(self._proc)
+
+
+def _terminate(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
