@@ -83,6 +83,9 @@ class UiDriver:
         """Widgets with an automation_id that a person can see now, top overlay first."""
         roots: list[Widget] = list(self.overlays())
         roots.append(self.app.manager.current_screen)
+        bar = getattr(self.app, "a11y_bar", None)  # voice guide, large text, contrast (every screen)
+        if bar is not None:
+            roots.append(bar)
         strip = getattr(self.app, "demo_strip", None)
         if strip is not None:
             roots.append(strip)
@@ -288,7 +291,8 @@ class UiDriver:
                 reply({"error": "timeout", "wanted": screen or overlay,
                        "screen": self.app.manager.current})
             else:
-                Clock.schedule_once(poll, 0.05)
+                # Every frame, not every 50 ms: benches time screens through this wait.
+                Clock.schedule_once(poll, 0)
 
         if screen is None and overlay is None:
             reply({"error": "bad_argument", "detail": 'give "screen" or "overlay"'})
