@@ -291,6 +291,10 @@ class CatalogStore:
         catalog = Catalog.from_document(document)
         payload = json.dumps({"etag": etag, "document": catalog.to_document()},
                              ensure_ascii=False, indent=1)
+        try:
+            payload.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800" is valid JSON): not text we can show
+            raise CatalogError("the catalog holds text that is not valid unicode") from None
         _write_atomically(self.path, payload)
         self._current, self._etag = catalog, etag
         event(log, "catalog updated", version=catalog.version, services=len(catalog.services))
