@@ -60,6 +60,7 @@ class Parts:
     journal: Any = None
     catalog: Any = None
     catalog_store: Any = None
+    payments: Any = None  # a kiosk.payments.PaymentAuthoriser; None: the portal authorises
     reader: Any = None
     extra_stop: list[Callable[[], None]] = field(default_factory=list)
 

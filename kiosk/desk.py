@@ -27,6 +27,7 @@ from typing import Any
 from kiosk.forms import validate
 from kiosk.i18n import translate
 from kiosk.logs import event
+from kiosk.payments import PortalPayments
 from kiosk.portal.errors import PortalError, PortalOffline, PortalRejected, SessionExpired
 
 log = logging.getLogger("kiosk.desk")
@@ -163,8 +164,10 @@ class ServiceDesk:
         fee = Decimal(service.fee_gel or "0")
         key = self.controller.visit_data.setdefault("payment_key", str(uuid.uuid4()))
         try:
-            answer = portal.pay(token, key, service.lookup, [i["id"] for i in items],
-                                f"{amount:.2f}", f"{fee:.2f}")
+            payments = self.parts.payments or PortalPayments(portal)
+            answer = payments.authorise(token, idempotency_key=key, kind=service.lookup,
+                                        item_ids=[i["id"] for i in items], amount_gel=f"{amount:.2f}",
+                                        fee_gel=f"{fee:.2f}")
         except PortalOffline:
             # Never queued: the citizen is told, and may try again (same key, so no double charge).
             machine.submission_failed("online_only_offline")

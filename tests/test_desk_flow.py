@@ -172,3 +172,26 @@ def test_catalog_refreshed_from_the_portal_and_bad_one_refused(kiosk) -> None:
     controller.refresh_catalog()
     assert controller.catalog.services[0].name("en") == "Renamed by the portal"
     assert controller.parts.catalog_store.etag == kept_etag
+
+
+def test_payment_goes_through_the_configured_authoriser(kiosk) -> None:
+    """A card terminal would be another PaymentAuthoriser; the desk and screens stay as they are."""
+    controller, sim, _ = kiosk
+    asked = []
+
+    class DecliningTerminal:
+        def authorise(self, token, *, idempotency_key, kind, item_ids, amount_gel, fee_gel):
+            asked.append((kind, tuple(item_ids), amount_gel))
+            return {"status": "declined", "reference": None, "reason": "card_declined"}
+
+    controller.parts.payments = DecliningTerminal()
+    login(controller)
+    controller.navigate(State.SERVICE, category_id="fines", service_id="fines-pay")
+    controller.load_lookup()
+    wait_for(lambda: "lookup" in controller.visit_data, what="lookup")
+    first = controller.visit_data["lookup"][0]
+    controller.machine.form_completed({"item_ids": [first["id"]]})
+    controller.confirm()
+    wait_for(lambda: controller.machine.state == State.RESULT, what="payment result")
+    assert controller.machine.visit.result["status"] == "payment_declined"
+    assert asked == [("fines", (first["id"],), f"{float(first['amount_gel']):.2f}")]
