@@ -31,6 +31,8 @@ from kivy.uix.widget import Widget
 from kiosk.automation import AutomationServer
 from kiosk.logs import event
 from kiosk.session import State, Transition
+from screens.accessibility_bar import install as install_accessibility
+from screens.accessibility_bar import on_transition as accessibility_transition
 from screens.automation import UiDriver
 from screens.demo_strip import DemoStrip
 from screens.fonts import register_fonts
@@ -131,6 +133,7 @@ class KioskApp(App):
         self.manager: ScreenManager
         self.warning: IdleWarning | None = None
         self.demo_strip: DemoStrip | None = None
+        self.a11y_bar: Any = None  # screens/accessibility_bar.py
         self._server: AutomationServer | None = None
         self.title = "Kiosk"
 
@@ -153,19 +156,24 @@ class KioskApp(App):
         self.maintenance_door = install_maintenance(self)  # the hidden corner and its screen
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
                     on_touch_down=self._on_any_touch)
-        demo = getattr(self.controller, "demo", None)
-        if demo is None:
-            return self.manager
-        # Only `kiosk demo` has demo controls: the strip below the kiosk's screens.
+        # Voice guide, large text, high contrast: a fixed bar under every screen.
+        self.a11y_bar = install_accessibility(self)
         root = BoxLayout(orientation="vertical")
         root.add_widget(self.manager)
+        root.add_widget(self.a11y_bar)
+        demo = getattr(self.controller, "demo", None)
+        if demo is None:
+            return root
+        # Only `kiosk demo` has demo controls: the strip below the kiosk's screens.
         self.demo_strip = DemoStrip(demo)
         root.add_widget(self.demo_strip)
         return root
 
     def on_start(self) -> None:
         machine = self.controller.machine
-        machine.subscribe(lambda t: Clock.schedule_once(lambda _dt: self._show_transition(t)))
+        # -1: before the next frame, so a tap's next screen is in the very frame after the
+        # touch; with 0 it came one full (software GL) frame later (bench/ui_latency.py).
+        machine.subscribe(lambda t: Clock.schedule_once(lambda _dt: self._show_transition(t), -1))
         self.controller.translator.subscribe(
             lambda lang: Clock.schedule_once(lambda _dt: setattr(self.ui, "language", lang)))
         self.controller.subscribe_status(
@@ -213,6 +221,7 @@ class KioskApp(App):
         self.ui.state = transition.state.value
         if not getattr(self.controller, "maintenance_open", False):  # the technician's screen stays
             self.manager.current = transition.state.value
+        accessibility_transition(self.a11y_bar, transition.wiped)  # aids reset; the guide speaks
 
     def _show_status(self, status: Any) -> None:
         self.ui.network_online = bool(getattr(status, "network_online", True))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.i18n import NATIVE_NAMES, translate
+from screens.palette import AccessibilityModel
 
 MM_PER_INCH = 25.4
 # Font sizes are chosen by the height of the letters a citizen reads, not the
@@ -24,8 +24,8 @@ MM_PER_INCH = 25.4
 LETTER_HEIGHT_EM = 0.55
 
 
-class ShellModel(EventDispatcher):
-    """The visible state of the kiosk, free of Kivy widgets."""
+class ShellModel(AccessibilityModel):
+    """The visible state of the kiosk, free of Kivy widgets (large text and contrast: screens/palette.py)."""
 
     language = StringProperty("ka")
     state = StringProperty("attract")
@@ -59,8 +59,11 @@ class ShellModel(EventDispatcher):
         return millimetres / MM_PER_INCH * self.dpi
 
     def text_mm(self, letter_height_mm: float, _dpi: float = 0) -> float:
-        """A font size (px) whose small and Georgian letters are ``letter_height_mm`` tall."""
-        return self.mm(letter_height_mm) / LETTER_HEIGHT_EM
+        """A font size (px) whose small and Georgian letters are ``letter_height_mm`` tall.
+
+        Times ``text_scale`` (large text, screens/palette.py), so every rule grows at once.
+        """
+        return self.mm(letter_height_mm) / LETTER_HEIGHT_EM * self.text_scale
 
     @staticmethod
     def native_name(language: str) -> str:
