@@ -8,7 +8,7 @@ test citizen (bench/fieldtrial/stand.py), and runs the kiosk itself
 (`kiosk run`) as a supervised child under Xvfb that is started again when
 it dies. Then N citizens come one after another (bench/fieldtrial/visits.py):
 card logins (some with a wrong PIN first, some blocking their card, some
-pulling it out mid-visit), password logins, services from every category
+pulling it out or losing pcscd mid-visit), password logins, services from every category
 with their forms filled from the catalog, a few payments. Meanwhile, on a
 schedule drawn from the seed: the portal down, slow, 503 with Retry-After,
 500, dropping answers after processing; pcscd killed and restarted; the
@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.fieldtrial.report import find_secrets, table, wrong_pin  # noqa: E402
 from bench.fieldtrial.stand import KIOSK_ID, Person, Stand, Supervisor  # noqa: E402
 from bench.fieldtrial.visits import Driver, KioskDied, LeakWatch, Outcome, Stuck, Visits  # noqa: E402
 
@@ -159,13 +159,26 @@ class Trial:
                 continue
             category = CATEGORIES[self.category_turn % len(CATEGORIES)]
             self.category_turn += 1
-            pull = person.card if kind == "pulled" and turn == 0 else None
-            v.service(category, out, pull_card=pull)
+            pull = self._interruption(person) if kind == "pulled" and turn == 0 else None
+            v.service(category, out, interrupt=pull)
             if pull is not None:
                 return
         if rng.random() < 0.15:
             v.search(out, close=rng.random() < 0.5)
         self.driver.tap("logout")
+
+    def _interruption(self, person: Person) -> Any:
+        """Mid-visit: the card pulled out, or (less often) pcscd killed under the citizen."""
+        def pull() -> str:
+            person.card.remove()
+            return "card_pulled"
+
+        def crash() -> str:
+            self.stand.pcscd_crash()
+            self.faults["pcscd killed mid-visit"] += 1
+            return "pcscd_killed_mid_visit"
+
+        return pull if self.rng.random() < 0.7 else crash
 
     def _faults_before(self, number: int) -> None:
         rng, stand = self.rng, self.stand
@@ -293,7 +306,7 @@ class Trial:
         paid = [ref for o in self.outcomes for ref in o.paid]
         portal_payments = Counter(p["reference"] for p in payments)
         secrets = {p.pin for p in self.persons if p.pin}
-        secrets |= {_wrong_pin(p.pin) for p in self.persons if p.pin}
+        secrets |= {wrong_pin(p.pin) for p in self.persons if p.pin}
         passwords = {p.password for p in self.persons}
         pin_hits = find_secrets(self._searched_files(), secrets | passwords)
         last = self.rss[-1] if self.rss else {}
@@ -341,43 +354,6 @@ class Trial:
             elif root.is_dir():
                 files += [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
         return files
-
-
-def _wrong_pin(pin: str) -> str:
-    return "".join(str((int(c) + 1) % 10) for c in pin)
-
-
-def find_secrets(files: list[Path], secrets: set[str]) -> list[dict[str, str]]:
-    """Every place a secret appears as a whole token (not inside a longer number)."""
-    hits = []
-    patterns = {s: re.compile(rb"(?<![0-9A-Za-z])" + re.escape(s.encode()) + rb"(?![0-9])")
-                for s in secrets}
-    for path in files:
-        data = path.read_bytes()
-        for secret, pattern in patterns.items():
-            for match in pattern.finditer(data):
-                context = data[max(0, match.start() - 40):match.end() + 20]
-                hits.append({"file": str(path), "secret": "*" * len(secret),
-                             "context": context.decode("utf-8", "replace").replace(secret, "####")})
-    return hits
-
-
-COLUMNS = (("citizens", "citizens"), ("submissions accepted", "submissions_accepted"),
-           ("delivered exactly once", "delivered_exactly_once"), ("lost", "lost"),
-           ("duplicated", "duplicated"), ("receipts missing", "receipts_missing"),
-           ("leaks", "leaks"), ("PIN found", "pin_found"), ("kills", "kills"))
-
-
-def table(result: dict[str, Any]) -> str:
-    def mb(value: Any) -> str:
-        return f"{value:.1f}" if isinstance(value, (int, float)) else "?"
-
-    heads = [h for h, _ in COLUMNS] + ["restarts", "RSS start/end (MB)", "wall time"]
-    cells = [str(result[k]) for _, k in COLUMNS] + [
-        str(result["restarts"]), f"{mb(result['rss_start_mb'])} / {mb(result['rss_end_mb'])}",
-        f"{result['wall_s'] / 60:.1f} min"]
-    return "\n".join(["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads),
-                      "| " + " | ".join(cells) + " |"])
 
 
 def main(argv: list[str] | None = None) -> int:

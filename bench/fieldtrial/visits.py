@@ -275,7 +275,7 @@ class Visits:
             self.d.tap("search-close")
 
     # -- services -----------------------------------------------------------------------
-    def service(self, category: str, out: Outcome, pull_card: Any = None) -> None:
+    def service(self, category: str, out: Outcome, interrupt: Any = None) -> None:
         service_id = self.rng.choice(self.by_category[category])
         self._open(category, service_id)
         texts = self.d.texts()
@@ -287,10 +287,10 @@ class Visits:
         token = _letters(self.rng, 6)
         for spec in self.services[service_id].get("form", []):
             self._fill(spec, token)
-        if pull_card is not None:  # the card pulled with the form filled in
-            pull_card.remove()
-            self.d.wait_screen("attract", timeout_s=30)
-            out.notes.append("card_pulled")
+        if interrupt is not None:  # the card pulled, or pcscd dead, with the form filled in
+            out.notes.append(interrupt())
+            # The visit must end: a card that comes back after pcscd's restart starts a new one.
+            self.d.wait_screen("attract", "reading_card", "pin", "error", timeout_s=30)
             return
         self.d.tap("submit")
         if self.d.wait_screen("confirm", "service", timeout_s=10) != "confirm":
