@@ -142,9 +142,15 @@ class FieldBlock(BoxLayout):
             self.input.error = bool(message)
 
     def clear(self) -> None:
-        """Forget what was entered (the visit ended, or another service was chosen)."""
+        """Forget what was entered (the visit ended, or another service was chosen).
+
+        The screen keeps built forms for the next choice (services_cache.py),
+        so the text field's undo history goes too: it holds what was typed.
+        """
         if self.input is not None:
+            self.input.focus = False
             self.input.text = ""
+            self.input.reset_undo()
         for option in self.options:
             option.selected = False
         self.show_error("")

@@ -63,34 +63,55 @@ class ConfirmRow(BoxLayout):
 
 
 class ConfirmScreen(SubPage):
-    """Exactly what will be sent, the fee, now-or-later, and confirm / edit."""
+    """Exactly what will be sent, the fee, now-or-later, and confirm / edit.
+
+    Its rows are kept and refilled on every entry instead of rebuilt (a page
+    must appear at once); `wipe()` empties them, as they hold the citizen's values.
+    """
 
     delivery = StringProperty("")
     problem = StringProperty("")
     paying = BooleanProperty(False)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._kept: list[ConfirmRow] = []
+
+    def _show_rows(self, rows: list[tuple[str, str, str]]) -> None:
+        """(label, value, row id) per row, in kept ConfirmRows; the spare ones are emptied."""
+        while len(self._kept) < len(rows):
+            self._kept.append(ConfirmRow())
+        for row, (label, value, row_id) in zip(self._kept, rows, strict=False):
+            row.label, row.value, row.row_id = label, value, row_id
+        for row in self._kept[len(rows):]:
+            row.label = row.value = row.row_id = ""
+        shown, box = self._kept[:len(rows)], self.ids.rows
+        if list(reversed(box.children)) != shown:
+            box.clear_widgets()
+            for row in shown:
+                box.add_widget(row)
+
     def relabel(self) -> None:
         controller, ui = App.get_running_app().controller, App.get_running_app().ui
         language, service = ui.language, current_service()
-        box = self.ids.rows
-        box.clear_widgets()
         if service is None:
+            self._show_rows([])
             return
         self.title = service.name(language)
         self.paying = service.kind == "lookup_payment"
         values = controller.machine.visit.form_values
         if service.kind == "lookup_payment":
-            self._payment_rows(values, language)
+            self._show_rows(self._payment_rows(values, language))
         else:
+            rows = []
             for field in service.form:
                 if field.name in values:
                     text = display_value(field, values[field.name], language, controller.catalog)
-                    box.add_widget(ConfirmRow(label=field.label_text(language),
-                                              value=shown_value(text, language),
-                                              row_id=f"confirm-{field.name}"))
+                    rows.append((field.label_text(language), shown_value(text, language),
+                                 f"confirm-{field.name}"))
             if service.fee_gel and amount(service.fee_gel) > 0:
-                box.add_widget(ConfirmRow(label=ui.tr("Fee"), value=money(service.fee_gel, language),
-                                          row_id="confirm-fee"))
+                rows.append((ui.tr("Fee"), money(service.fee_gel, language), "confirm-fee"))
+            self._show_rows(rows)
         online = controller.status.network_online and not controller.machine.visit.offline
         if service.kind == "lookup_payment":
             self.delivery = ui.tr("The payment is made now, through the citizen portal.")
@@ -102,22 +123,19 @@ class ConfirmScreen(SubPage):
         reason = controller.machine.reason if controller.machine.state == State.CONFIRM else ""
         self.problem = "\n".join(reason_text(reason, language)) if reason else ""
 
-    def _payment_rows(self, values: dict[str, Any], language: str) -> None:
+    def _payment_rows(self, values: dict[str, Any], language: str) -> list[tuple[str, str, str]]:
         ui = App.get_running_app().ui
         chosen = set(values.get("item_ids", []))
         items = [i for i in App.get_running_app().controller.visit_data.get("lookup", [])
                  if i.get("id") in chosen]
-        for item in items:
-            self.ids.rows.add_widget(ConfirmRow(label=item_text(item, language).rsplit("\n", 1)[0],
-                                                value=money(item.get("amount_gel"), language),
-                                                row_id=f"confirm-item-{item.get('id')}"))
+        rows = [(item_text(item, language).rsplit("\n", 1)[0], money(item.get("amount_gel"), language),
+                 f"confirm-item-{item.get('id')}") for item in items]
         service = current_service()
         fee = amount(service.fee_gel if service is not None and service.fee_gel else "0")
         total = sum((amount(i.get("amount_gel")) for i in items), fee)
-        self.ids.rows.add_widget(ConfirmRow(label=ui.tr("Fee"), value=money(fee, language),
-                                            row_id="confirm-fee"))
-        self.ids.rows.add_widget(ConfirmRow(label=ui.tr("Total to pay"), value=money(total, language),
-                                            row_id="confirm-total"))
+        rows.append((ui.tr("Fee"), money(fee, language), "confirm-fee"))
+        rows.append((ui.tr("Total to pay"), money(total, language), "confirm-total"))
+        return rows
 
     def confirm(self) -> None:
         App.get_running_app().controller.confirm()
@@ -129,7 +147,7 @@ class ConfirmScreen(SubPage):
         self.edit()
 
     def wipe(self) -> None:
-        self.ids.rows.clear_widgets()
+        self._show_rows([])
         self.problem = self.delivery = ""
 
 

@@ -8,6 +8,10 @@ words in the current language. The language can be switched here with one
 tap. Requests and their status come from the portal on a worker
 (`controller.load_transactions`); until then, and when offline, the page
 says so instead of waiting.
+
+Labels are kept, not rebuilt on every entry (the requests' labels, the
+FAQ per language), so a page appears at once; the requests' labels hold
+a citizen's data and are emptied in `wipe()`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from kiosk.i18n import N_
 from kiosk.session import State
 from screens.login import KeyboardScreen, check_contacts
 from screens.services import SubPage, fill_service_rows
+from screens.services_cache import WarmUp, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable, KioskLabel
 
 ICONS = Path(__file__).parent / "assets" / "icons"
@@ -66,6 +71,7 @@ class PersonalScreen(KeyboardScreen):
         super().__init__(**kwargs)
         self._visit_id = ""
         self._editor: ContactEditor | None = None
+        self._request_labels: list[KioskLabel] = []
         self.text_layout = "ka"
 
     def on_kv_post(self, *_args: Any) -> None:
@@ -126,10 +132,9 @@ class PersonalScreen(KeyboardScreen):
     def _requests(self, language: str) -> None:
         app = App.get_running_app()
         ui, data, catalog = app.ui, app.controller.visit_data, app.controller.catalog
-        box = self.ids.requests
-        box.clear_widgets()
         items = data.get("transactions")
         if items is None:
+            self._show_requests([])
             error = data.get("transactions_error")
             self.requests_text = (ui.tr("Your earlier requests cannot be shown while the connection "
                                         "is down.") if error == "online_only_offline" else
@@ -137,15 +142,31 @@ class PersonalScreen(KeyboardScreen):
                                   else ui.tr("Looking up your requests…"))
             return
         self.requests_text = "" if items else ui.tr("You have no requests yet.")
+        lines = []
         for item in items[:RECENT]:
             service_id = str(item.get("service_id", ""))
             name = (catalog.service(service_id).name(language)
                     if catalog is not None and catalog.has_service(service_id) else service_id)
             status = ui.tr(STATUS_WORDS.get(str(item.get("status")), N_("reached the portal")))
-            box.add_widget(KioskLabel(
-                automation_id=f"request-{item.get('reference', '')}", halign="left",
-                text=f"{name} — {status} ({item.get('reference', '')})",
-                font_size=ui.text_mm(4.8)))
+            lines.append((f"request-{item.get('reference', '')}",
+                          f"{name} — {status} ({item.get('reference', '')})"))
+        self._show_requests(lines)
+
+    def _show_requests(self, lines: list[tuple[str, str]]) -> None:
+        """Show (automation id, text) lines in kept labels; an unchanged text keeps its texture."""
+        box, labels = self.ids.requests, self._request_labels
+        while len(labels) < len(lines):
+            labels.append(KioskLabel(halign="left"))
+        for label, (automation_id, text) in zip(labels, lines, strict=False):
+            label.automation_id, label.text = automation_id, text
+            label.font_size = App.get_running_app().ui.text_mm(4.8)
+        for label in labels[len(lines):]:
+            label.automation_id = label.text = ""  # a citizen's request leaves no trace
+        shown = labels[:len(lines)]
+        if list(reversed(box.children)) != shown:
+            box.clear_widgets()
+            for label in shown:
+                box.add_widget(label)
 
     # ------------------------------------------------------------ search
     def search_focused(self, focused: bool) -> None:
@@ -186,7 +207,7 @@ class PersonalScreen(KeyboardScreen):
             self._editor = None
         self.close_search()
         self.name_text = self.details = self.requests_text = ""
-        self.ids.requests.clear_widgets()
+        self._show_requests([])
         self._visit_id = ""
 
 
@@ -231,29 +252,73 @@ def _refresh_home() -> None:
 
 
 class HelpScreen(SubPage):
-    """The portal's questions and answers, and how to reach it, in the citizen's language."""
+    """The portal's questions and answers, and how to reach it, in the citizen's language.
+
+    The FAQ's labels are built once per language (and text size) and kept;
+    after a start or a language change they are built ahead, off screen.
+    """
 
     contact = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._faq: Any = None
+        self._labels: dict[tuple[str, float], list[KioskLabel]] = {}
+        self._shown: tuple[str, float] | None = None
+        self.warm_up = WarmUp()
+        super().__init__(**kwargs)  # last: on_kv_post plans the warm-up
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        ui = App.get_running_app().ui
+        ui.bind(language=lambda *_: self.warm_up.restart([self._warm]))
+        self.warm_up.restart([self._warm])
+
+    def _warm(self) -> None:
+        if self.parent is None and self._load() is not None:
+            lay_out_off_screen(self)
+            self._show_faq()
 
     def on_pre_enter(self, *args: Any) -> None:
         super().on_pre_enter(*args)
         self.ids.scroll.scroll_y = 1
 
-    def relabel(self) -> None:
+    def _load(self) -> Any:
+        """The bundled FAQ, read once (None when it cannot be read: asked again next time)."""
         from kiosk.faq import FaqError, load_bundled
 
+        if self._faq is None:
+            try:
+                self._faq = load_bundled()
+            except (FaqError, OSError, ValueError):
+                return None
+        return self._faq
+
+    def _show_faq(self) -> None:
+        ui, faq = App.get_running_app().ui, self._faq
+        key = (ui.language, ui.text_mm(4.8))
+        if key not in self._labels:
+            labels = []
+            for item in faq.items:
+                labels.append(KioskLabel(automation_id=f"faq-{item.id}", text=item.question(ui.language),
+                                         bold=True, halign="left"))
+                labels.append(KioskLabel(automation_id=f"faq-{item.id}-answer", halign="left",
+                                         text=item.answer(ui.language), font_size=key[1]))
+            self._labels[key] = labels
+        if key != self._shown:
+            box = self.ids.faq
+            box.clear_widgets()
+            for label in self._labels[key]:
+                box.add_widget(label)
+            self._shown = key
+
+    def relabel(self) -> None:
         ui = App.get_running_app().ui
-        box = self.ids.faq
-        box.clear_widgets()
-        try:
-            faq = load_bundled()
-        except (FaqError, OSError, ValueError):
+        faq = self._load()
+        if faq is None:
+            self.ids.faq.clear_widgets()
+            self._shown = None
             self.contact = ui.tr("Please go to the counter; a staff member will help you.")
             return
-        for item in faq.items:
-            box.add_widget(KioskLabel(automation_id=f"faq-{item.id}", text=item.question(ui.language),
-                                      bold=True, halign="left"))
-            box.add_widget(KioskLabel(automation_id=f"faq-{item.id}-answer", halign="left",
-                                      text=item.answer(ui.language), font_size=ui.text_mm(4.8)))
+        self._show_faq()
         self.contact = ui.tr("Phone: {phone}\nE-mail: {email}\nWebsite: {web}",
                              phone=faq.phone, email=faq.email, web=faq.web)

@@ -7,6 +7,11 @@ through the controller: `navigate`, `service_refusal`, `submit_form`,
 the network: slow work runs on the controller's workers and comes back
 as a state change or a visit-data event, which the app hops onto Kivy's
 main thread. Every screen forgets what it shows in `wipe()`.
+
+Entering a page must answer at once (p95 <= 100 ms, bench/ui_latency.py),
+so rows and forms are built once and kept (screens/services_cache.py):
+a category's rows per category and language, a service's form per
+service, reset to empty on every new choice and in `wipe()`.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from screens.keyboard import KioskInput
 from screens.payments import PaymentPanel
 from screens.screens import KioskScreen
 from screens.service_texts import money, reason_text
+from screens.services_cache import Lru, WarmUp, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable
+
+FORMS_KEPT = 12  # built forms kept (a category's worth); each holds its label textures
 
 
 def app() -> Any:
@@ -101,21 +109,76 @@ class SubPage(KioskScreen):
 
 
 class CategoryScreen(SubPage):
-    """The services of one category, as rows to tap."""
+    """The services of one category, as rows to tap.
+
+    Rows are built once per category and language and kept: entering a
+    category only swaps which rows the list holds. They carry catalog
+    texts only, nothing about the citizen. After a start, and when the
+    language changes, the categories are built ahead one per main-loop turn
+    (`WarmUp`), laid out at the screen's size so their texts render once.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._rows: dict[tuple[str, str], list[ServiceRow]] = {}
+        self._catalog: Any = None
+        self._shown: tuple[str, str] | None = None
+        self.warm_up = WarmUp()
+        super().__init__(**kwargs)  # last: on_kv_post plans the warm-up
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        app().ui.bind(language=lambda *_: self._plan_warm_up())
+        self._plan_warm_up()
+
+    def _plan_warm_up(self) -> None:
+        catalog, language = app().controller.catalog, app().ui.language
+        ids = [category.id for category in catalog.categories] if catalog is not None else []
+        self.warm_up.restart([lambda c=c: self._warm(c, language) for c in ids])
+
+    def _warm(self, category_id: str, language: str) -> None:
+        if self.parent is not None or (category_id, language) in self._rows:
+            return  # on screen (it builds what it shows), or built already
+        lay_out_off_screen(self)
+        self._show((category_id, language))
+
+    def _rows_for(self, category_id: str, language: str) -> list[ServiceRow]:
+        catalog = app().controller.catalog
+        if catalog is not self._catalog:  # a refreshed catalog: its rows are new
+            self._rows.clear()
+            self._catalog = catalog
+        key = (category_id, language)
+        if key not in self._rows:
+            rows = []
+            for service in catalog.services_in(category_id):
+                row = ServiceRow()
+                row.show(service, language)
+                rows.append(row)
+            self._rows[key] = rows
+        return self._rows[key]
+
+    def _show(self, key: tuple[str, str] | None) -> None:
+        box = self.ids.rows
+        rows = self._rows_for(*key) if key is not None else []
+        if key == self._shown and list(reversed(box.children)) == rows:
+            return
+        box.clear_widgets()
+        for row in rows:
+            box.add_widget(row)
+        self._shown = key
 
     def relabel(self) -> None:
         controller, language = app().controller, app().ui.language
         category_id = controller.machine.visit.category_id
         catalog = controller.catalog
         if catalog is None or not category_id:
-            fill_service_rows(self.ids.rows, [], language)
+            self._show(None)
             return
         self.title = catalog.category(category_id).name(language)
-        fill_service_rows(self.ids.rows, catalog.services_in(category_id), language)
+        self._show((category_id, language))
         self.ids.scroll.scroll_y = 1
 
     def wipe(self) -> None:
-        fill_service_rows(self.ids.rows, [], app().ui.language)
+        self._show(None)  # the kept rows are the catalog's, not the citizen's
 
 
 class ServiceScreen(SubPage):
@@ -132,6 +195,8 @@ class ServiceScreen(SubPage):
         super().__init__(**kwargs)
         self.blocks: list[FieldBlock] = []
         self._built_for: tuple[str, str] | None = None
+        self._forms: Lru[list[FieldBlock]] = Lru(FORMS_KEPT)
+        self._forms_catalog: Any = None
         self._refusal = ""
 
     def on_kv_post(self, *args: Any) -> None:
@@ -157,17 +222,26 @@ class ServiceScreen(SubPage):
             self.mode = "form"
             key = (visit.visit_id, service.id)
             if key != self._built_for or not visit.form_values:
-                self._build_form(service)  # a new choice; "edit" from confirm keeps what was typed
+                self._show_form(service)  # a new choice, empty; "edit" from confirm keeps what was typed
                 self._built_for = key
         self.relabel()
 
-    def _build_form(self, service: Any) -> None:
-        box = self.ids.form
-        box.clear_widgets()
-        self.blocks = [FieldBlock(field, app().controller.catalog, self._input_focused)
-                       for field in service.form]
-        for block in self.blocks:
-            box.add_widget(block)
+    def _show_form(self, service: Any) -> None:
+        """The service's form with every field empty: built the first time, then reused."""
+        catalog = app().controller.catalog
+        if catalog is not self._forms_catalog:  # a refreshed catalog may have changed the fields
+            self._forms.clear()
+            self._forms_catalog = catalog
+        blocks = self._forms.get(service.id, lambda: [
+            FieldBlock(field, catalog, self._input_focused) for field in service.form])
+        for block in blocks:
+            block.clear()
+        if blocks is not self.blocks:
+            box = self.ids.form
+            box.clear_widgets()
+            for block in blocks:
+                box.add_widget(block)
+            self.blocks = blocks
         self.summary = ""
         self.ids.scroll.scroll_y = 1
 
@@ -230,8 +304,9 @@ class ServiceScreen(SubPage):
         self.ids.keyboard.hide()
 
     def wipe(self) -> None:
-        for block in self.blocks:
-            block.clear()
+        for blocks in self._forms.values():  # kept forms keep their fields, never their values
+            for block in blocks:
+                block.clear()
         self.ids.form.clear_widgets()
         self.blocks = []
         self._built_for = None

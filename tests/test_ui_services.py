@@ -266,3 +266,39 @@ def test_online_only_service_refused_plainly_when_the_portal_is_down(sk: SimKios
     while kiosk.texts().get("home-offline"):
         assert time.monotonic() < deadline, "the kiosk never noticed the portal was back"
         time.sleep(0.1)
+
+
+def test_a_kept_form_comes_back_empty_after_a_new_choice_and_a_new_visit(sk: SimKiosk, kiosk: Any) -> None:
+    """Forms are built once and kept (screens/services_cache.py): their values never are."""
+    open_service(kiosk, "personal", "letter-to-agency")
+    kiosk.tap("field-agency-psda")
+    typed(kiosk, "subject", "Private matter")
+    kiosk.tap("back")
+    kiosk.wait(screen="category")
+    kiosk.tap("service-letter-to-agency")
+    kiosk.wait(screen="service")
+    state = {w["id"]: w for w in kiosk.state()["widgets"]}
+    assert state["field-subject"]["text"] == "" and state["field-subject"]["length"] == 0
+    assert state["field-agency-psda"]["text"] == state["field-agency-psda"]["text"].removeprefix("✓ ")
+    typed(kiosk, "subject", "Private matter")
+    kiosk.tap("field-agency-psda")
+    kiosk.tap("home")
+    kiosk.wait(screen="home")
+    kiosk.tap("logout")  # the visit ends: every screen's wipe()
+    kiosk.wait(screen="attract", timeout_s=15)
+    kiosk.tap("password-login")
+    kiosk.wait(screen="password")
+    kiosk.ok({"cmd": "type", "id": "field-username", "text": USERNAME})
+    kiosk.ok({"cmd": "type", "id": "field-password", "text": PASSWORD})
+    kiosk.tap("submit")
+    deadline = time.monotonic() + 15
+    while kiosk.state()["screen"] != "home":
+        assert time.monotonic() < deadline, "no personal page after the second login"
+        if kiosk.state()["screen"] == "first_login":
+            typed(kiosk, "mobile", "555123456")
+            typed(kiosk, "email", "nino@example.ge")
+            kiosk.tap("submit")
+        time.sleep(0.1)
+    open_service(kiosk, "personal", "letter-to-agency")
+    texts = kiosk.texts()
+    assert texts["field-subject"] == "" and not texts["field-agency-psda"].startswith("✓")

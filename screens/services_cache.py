@@ -1,0 +1,95 @@
+"""Widget structure built once and reused by the service screens (never the citizen's values).
+
+Creating Kivy widgets from .kv rules and rendering their label textures is
+what made entering a page slow on software OpenGL (bench/ui_latency.py:
+a category's rows, a service's form and the help page were rebuilt on
+every entry, 100-250 ms each on a loaded 2-core machine). The screens keep
+what they built here, keyed by what it depends on (catalog, language,
+service), and only fill in values on entry. Nothing a citizen typed or
+chose is kept: forms are reset on every new choice and in every `wipe()`;
+rows and the FAQ carry catalog texts only.
+
+`WarmUp` builds the likely pages ahead, one small job per main-loop turn
+while nobody is waiting on the screen, so the first citizen after a
+start gets the fast path too.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, Generic, TypeVar
+
+from kivy.clock import Clock
+
+T = TypeVar("T")
+# Between two warm-up jobs: long enough for a tap that arrives meanwhile to
+# be handled first, short enough to finish within the first seconds.
+WARM_UP_GAP_S = 0.05
+
+
+class Lru(Generic[T]):
+    """At most ``size`` built structures; the least recently used one is dropped first.
+
+    A bound, because every form holds its label textures in memory (about
+    1 MB a form at 1080 px wide): a full catalog of forms would cost hundreds.
+    """
+
+    def __init__(self, size: int, on_drop: Callable[[T], None] | None = None) -> None:
+        self.size = size
+        self.on_drop = on_drop
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        item = self._items[key] = build()
+        while len(self._items) > self.size:
+            _key, dropped = self._items.popitem(last=False)
+            if self.on_drop is not None:
+                self.on_drop(dropped)
+        return item
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._items
+
+    def values(self) -> Iterator[T]:
+        return iter(list(self._items.values()))
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class WarmUp:
+    """Run jobs one per main-loop turn, later; ``restart`` drops what is left of an older plan."""
+
+    def __init__(self) -> None:
+        self._jobs: list[Callable[[], None]] = []
+        self._event: Any = None
+
+    def restart(self, jobs: list[Callable[[], None]], delay_s: float = WARM_UP_GAP_S) -> None:
+        self._jobs = list(jobs)
+        if self._event is not None:
+            self._event.cancel()
+        self._event = Clock.schedule_once(self._step, delay_s)
+
+    def _step(self, _dt: float) -> None:
+        self._event = None
+        if not self._jobs:
+            return
+        self._jobs.pop(0)()
+        if self._jobs:
+            self._event = Clock.schedule_once(self._step, WARM_UP_GAP_S)
+
+
+def lay_out_off_screen(screen: Any) -> None:
+    """Give a screen that was never shown the size it will have, so its lists lay out now.
+
+    A screen the ScreenManager has not shown yet is 100 x 100 px; labels
+    built into it would render their texture at that width and again at the
+    real one. At the manager's size they render once, at the width shown.
+    """
+    manager = screen.manager
+    if manager is not None and screen.parent is None and tuple(screen.size) != tuple(manager.size):
+        screen.size = manager.size
