@@ -128,7 +128,7 @@ OPERATIONS = ("activate", "read_auth_certificate", "pin_tries_left", "verify_pin
               "sign", "get_data")
 
 
-@fuzz(300)
+@fuzz(150)
 @given(st.sampled_from(all_profiles()), st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=4),
        st.lists(responses, max_size=30))
 @example(all_profiles()[0], ["read_auth_certificate"], [b"\x90\x00", b"\x90\x00", b"\x90\x00",
@@ -223,7 +223,7 @@ extension_choices = st.sampled_from([
                st.binary(max_size=8))
 
 
-@fuzz(60)
+@fuzz(20)
 @given(st.datetimes(min_value=dt.datetime(1960, 1, 1), max_value=dt.datetime(2200, 1, 1)),
        st.integers(0, 40000), st.lists(extension_choices, max_size=2, unique_by=lambda e: e.oid),
        st.text(alphabet="0123456789ABCDEFGHIJ -", min_size=1, max_size=20), st.integers(1, 2**158))

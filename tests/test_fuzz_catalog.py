@@ -132,7 +132,7 @@ def test_store_update_with_lone_surrogates_gives_catalog_error(path: tuple, char
             assert CatalogStore(folder).current().to_document() == catalog.to_document()
 
 
-@fuzz(100)
+@fuzz(60)
 @given(st.binary(max_size=300)
        | st.integers(1, 100_000).map(lambda n: b'{"etag": "e", "document": ' + b"[" * n)
        | st.integers(1, 100_000).map(lambda n: b'{"etag": "e", "document": ' + b'{"k": ' * n + b"1"

@@ -155,7 +155,7 @@ dir = "STORAGE"
 
 # ---------------------------------------------------------------- tests
 
-@fuzz(200)
+@fuzz(120)
 @given(documents())
 @example({"portal": {"url": "http://[::1"}})
 @example({"portal": {"connect_timeout_s": 10**310}})
@@ -229,7 +229,7 @@ def run_doctor(data: bytes) -> tuple[int, dict]:
 
 
 @pytest.mark.slow
-@fuzz(3)
+@fuzz(1)
 @given(st.sampled_from([b"", b"\n"]) | documents().map(lambda d: to_toml(d).encode("utf-8", "surrogatepass")),
        st.booleans())
 @example(b"\xff\xfe[kiosk]\n", False)

@@ -291,7 +291,7 @@ def _status_of(result: Any) -> int | None:
         return None
 
 
-@fuzz(60)
+@fuzz(30)
 @given(batch_answers())
 @example(lambda items: [{"idempotency_key": k, "status": "x", "body": []} for k, _ in items])
 @example(lambda items: [{"idempotency_key": k, "status": 422, "body": {"error": "no"}} for k, _ in items])
@@ -322,7 +322,7 @@ def test_forwarder_batch_with_junk_answers_loses_nothing(answer: Any) -> None:
         box.close()
 
 
-@fuzz(40)
+@fuzz(25)
 @given(json_values | st.sampled_from([PortalServerError(503, None, "x\ud800"),
                                       PortalRejected(422, "\ud800", "bad \udfff")]))
 @example({"reference": "\ud800"})

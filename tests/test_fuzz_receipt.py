@@ -57,7 +57,7 @@ def receipts(draw: st.DrawFn) -> Receipt:
     )
 
 
-@fuzz(40)
+@fuzz(15)
 @given(receipts(), st.sampled_from([576, 384]))
 @example(dataclasses.replace(example_receipt(), portal_reference="A" * 3000,
                              tracking_url=TRACK_URL + "a" * 3000), 576)
