@@ -137,17 +137,20 @@ class Maintenance:
         return self._audited("leave", work)
 
     # ------------------------------------------------------------ looking
-    def status_report(self, audit: bool = True) -> ActionResult:
+    def status_report(self, audit: bool = True, live_portal: bool = True) -> ActionResult:
         """Everything a technician checks first, on one screen (no personal data).
 
-        ``audit=False`` for the screen's periodic refresh: a refresh every few
-        seconds is not a technician's action and would bury the real ones.
+        The screen's periodic refresh passes ``audit=False`` (a refresh is not
+        a technician's action and would bury the real ones) and
+        ``live_portal=False`` (the probe's last answer: asking a portal that is
+        down holds this worker for the client's time-outs, and every button
+        would wait behind it).
         """
         def work() -> ActionResult:
             report = {"version": __version__, "kiosk_id": self.controller.config.kiosk.id,
                       "uptime_s": round(time.monotonic() - self.started_at),
                       "reader": self._reader_report(), "printer": self._printer_report(),
-                      "portal": self._portal_report(), "queue": self._queue_report(),
+                      "portal": self._portal_report(live_portal), "queue": self._queue_report(),
                       "disk": self._disk_report(), "recent_errors": self.recent_errors.recent()}
             return ActionResult("status_report", True, "status collected", report)
         return self._audited("status_report", work, record=audit)
@@ -174,9 +177,10 @@ class Maintenance:
         except Exception as exc:
             return {"status": "offline", "error": type(exc).__name__}
 
-    def _portal_report(self) -> dict[str, Any]:
+    def _portal_report(self, live: bool = True) -> dict[str, Any]:
         if self.probe is not None:
-            self.probe.probe()
+            if live:
+                self.probe.probe()
             latency = self.probe.latency_s
             return {"up": self.probe.up, "error": self.probe.error,
                     "latency_ms": None if latency is None else round(latency * 1000, 1)}

@@ -91,7 +91,7 @@ class MaintenanceScreen(KioskScreen):
     def on_enter(self, *_args: object) -> None:
         self._last_touch = time.monotonic()
         Window.bind(on_touch_down=self._touched)
-        self.refresh(audit=True)  # the technician's first look is worth an audit entry
+        self.refresh(audit=True)  # the first look: audited, and the portal asked now
         Clock.schedule_interval(self._tick, 1.0)
 
     def on_leave(self, *_args: object) -> None:
@@ -121,7 +121,7 @@ class MaintenanceScreen(KioskScreen):
             return
         self._refreshing = True
         self._last_refresh = time.monotonic()
-        maintenance.run_in_background(maintenance.status_report, audit,
+        maintenance.run_in_background(maintenance.status_report, audit, audit,
                                       done=lambda r: Clock.schedule_once(lambda _dt: self._reported(r)))
 
     def _reported(self, result: ActionResult) -> None:
@@ -230,18 +230,19 @@ class MaintenanceScreen(KioskScreen):
         self._run(self.maintenance.restart_app)
 
     def leave(self) -> None:
-        """Back to the citizens' screens once the core has let the technician out."""
-        maintenance = self.maintenance
-        app = App.get_running_app()
-        if maintenance is None:
-            _back_to_citizens(app)
-            return
-        self.busy = True
-        maintenance.run_in_background(
-            maintenance.leave, done=lambda _r: Clock.schedule_once(lambda _dt: self._left(app)))
+        """Back to the citizens' screens at once; the core lets cards in when its worker gets there.
 
-    def _left(self, app: KioskApp) -> None:
-        self.busy = False
+        Not after the worker: it may be busy for seconds (a print, a slow
+        portal) and the technician is walking away. Until `Maintenance.leave`
+        runs, a card is still ignored, never taken into a visit half-open.
+        """
+        app = App.get_running_app()
+        maintenance = self.maintenance
+        if maintenance is not None:
+            # Once the core has let go, show the machine's state again: a transition that
+            # came while the flag was still up (out of service...) was not drawn.
+            maintenance.run_in_background(maintenance.leave, done=lambda _r: Clock.schedule_once(
+                lambda _dt: _back_to_citizens(app) if app.manager.current != SCREEN_NAME else None))
         _back_to_citizens(app)
 
 

@@ -87,3 +87,26 @@ def test_the_periodic_refresh_is_not_audited_but_a_look_is(tmp_path: Path) -> No
     finally:
         maintenance.close()
         controller.stop()
+
+
+class CountingProbe:
+    """A PortalProbe stand-in: the last answer, and how often it was asked."""
+
+    def __init__(self) -> None:
+        self.up, self.latency_s, self.error, self.asked = True, 0.012, "", 0
+
+    def probe(self) -> bool:
+        self.asked += 1
+        return True
+
+
+def test_the_periodic_refresh_reuses_the_probes_last_answer(tmp_path: Path) -> None:
+    controller, maintenance = rig(tmp_path)
+    maintenance.probe = probe = CountingProbe()
+    try:
+        quick = maintenance.status_report(audit=False, live_portal=False)
+        assert probe.asked == 0 and quick.data["portal"] == {"up": True, "error": "", "latency_ms": 12.0}
+        assert maintenance.status_report().ok and probe.asked == 1  # a technician's look asks now
+    finally:
+        maintenance.close()
+        controller.stop()

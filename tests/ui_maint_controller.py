@@ -80,6 +80,8 @@ def build_pretend(config: Config) -> KioskController:
     real = from_mapping({
         "kiosk": {"site_name": config.kiosk.site_name},
         "storage": {"dir": config.storage.dir},
+        # No portal here: a closed local port refuses at once (a made-up host would wait on DNS).
+        "portal": {"url": "http://127.0.0.1:9"},
         "maintenance": {"pin_hash": _pin_hash()},
     }, "maintenance UI test")
     controller: Any = ui_fake_controller.build(real)
