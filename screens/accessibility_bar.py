@@ -79,6 +79,13 @@ class A11yBar(BoxLayout):
         """Every aid back to normal for the next citizen (called on each wiped transition)."""
         self.app.ui.reset_accessibility()
 
+    # Hidden (height 0) its disabled buttons would still swallow taps meant for the screen.
+    def on_touch_down(self, touch: Any) -> bool:
+        return False if self.hidden else super().on_touch_down(touch)
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return False if self.hidden else super().on_touch_up(touch)
+
     def through_overlay(self, _window: Any, touch: Any) -> bool:
         """A touch on the bar while an overlay is open: the bar gets it, not the overlay."""
         if self.hidden or not self.collide_point(*touch.pos):
