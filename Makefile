@@ -15,7 +15,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # for Tbilisi time on receipts (slim images lack it).
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev \
 	python3-venv xvfb xauth libmtdev1 libgl1-mesa-dri fonts-dejavu-core \
-	fonts-noto-core libzbar0 espeak-ng systemd xdotool tzdata
+	fonts-noto-core libzbar0 espeak-ng alsa-utils systemd xdotool tzdata
 
 .PHONY: demo test deps venv lint bench clean
 

@@ -47,6 +47,27 @@ ERRORS: dict[str, tuple[str, str]] = {
         N_("The card reader is not working"),
         N_("This kiosk cannot read cards right now. Please use another kiosk or go to the counter."),
     ),
+    # Login reasons from kiosk/login.py that used to fall to the general text.
+    "pin_error": (
+        N_("The PIN could not be checked"),
+        N_("The card did not answer while the PIN was checked. Take the card out, insert it again and "
+           "enter your PIN once more. If it happens again, please go to the counter."),
+    ),
+    "challenge_expired": (
+        N_("Logging in took too long"),
+        N_("For your safety, logging in must finish within a few minutes. Take the card out, insert it "
+           "again and enter your PIN."),
+    ),
+    "revocation_unknown": (
+        N_("Your card cannot be checked right now"),
+        N_("The kiosk cannot check with the issuer whether your card is still valid. Please try again "
+           "in a few minutes, or go to the counter."),
+    ),
+    "bad_signature": (
+        N_("Your card could not be verified"),
+        N_("The kiosk could not confirm that this card is genuine. Please take your card and go to the "
+           "counter; a staff member will help you."),
+    ),
 }
 # The portal's and the reader's own names for the same situations.
 ERRORS["no_reader"] = ERRORS["reader_missing"]

@@ -189,3 +189,12 @@ def test_large_text_and_contrast_change_the_screen_and_end_with_the_visit(xvfb_d
         again = {w["id"]: w["font_px"] for w in kiosk.state()["widgets"] if w.get("font_px")}
         assert again["pin-title"] == fonts["pin-title"]
         assert shot(kiosk, tmp_path / "again.png").getpixel((5, 200)) == plain.getpixel((5, 200))
+
+
+def test_every_error_says_what_to_do_next_and_where_to_go() -> None:
+    from screens.texts import DEFAULT_ERROR, ERRORS, error_text
+
+    for reason in ("pin_error", "challenge_expired", "revocation_unknown", "bad_signature"):
+        assert error_text(reason) != DEFAULT_ERROR, reason  # kiosk/login.py's reasons get their own words
+    for _title, body in [*ERRORS.values(), DEFAULT_ERROR]:
+        assert "counter" in body or "insert" in body, body  # a next step, or where help is
