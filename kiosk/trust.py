@@ -180,7 +180,7 @@ def _load_certificate(der: bytes) -> x509.Certificate | None:
         cert = x509.load_der_x509_certificate(der)
         _ = (cert.issuer, cert.subject, cert.serial_number, cert.not_valid_before_utc,
              cert.not_valid_after_utc)
-    except ValueError:
+    except (ValueError, TypeError):  # TypeError: a name attribute turned into a BIT STRING
         return None
     return cert
 

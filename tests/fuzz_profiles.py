@@ -6,7 +6,8 @@ whole suite stays quick. For a long hunt, either
     .venv/bin/python -m pytest tests/test_fuzz_*.py --hypothesis-profile=long
     KIOSK_FUZZ=long .venv/bin/python -m pytest tests/test_fuzz_*.py
 
-and every fuzz test runs `LONG_FACTOR` times as many examples. Only the
+and every fuzz test runs `LONG_FACTOR` times as many examples, without the
+per-test timeout. Only the
 fuzz tests read this: the "long" profile is registered here but the other
 tests' explicit ``@settings`` are left as they are.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 LONG_FACTOR = 50
@@ -28,6 +30,14 @@ if os.environ.get("KIOSK_FUZZ") == "long":
 def long_run() -> bool:
     """Whether this run asked for the long budget (profile ``long`` or KIOSK_FUZZ=long)."""
     return os.environ.get("KIOSK_FUZZ") == "long" or settings.default.max_examples >= LONG_PROFILE_EXAMPLES
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a long run, the fuzz tests may take longer than pyproject's per-test timeout."""
+    if long_run():
+        for item in items:
+            if item.fspath.basename.startswith("test_fuzz_"):
+                item.add_marker(pytest.mark.timeout(0))
 
 
 def fuzz(max_examples: int) -> settings:

@@ -272,6 +272,15 @@ def test_a_damaged_issuer_name_is_a_bad_certificate(pki) -> None:
     assert store.validity(damaged_der).verdict == "bad_certificate"
 
 
+def test_a_name_attribute_turned_bit_string_is_a_bad_certificate(pki) -> None:
+    """cryptography raises TypeError (not ValueError) for a BIT STRING country name; found by a long run."""
+    _, store, der = pki
+    damaged_der = der.replace(b"\x06\x03U\x04\x06\x13\x02GE", b"\x06\x03U\x04\x06\x03\x02GE", 1)
+    assert damaged_der != der
+    assert store.check(damaged_der).verdict == "bad_certificate"
+    assert store.validity(damaged_der).verdict == "bad_certificate"
+
+
 def test_a_key_of_an_unknown_algorithm_is_no_valid_signature(pki) -> None:
     """public_key() raises UnsupportedAlgorithm (not a ValueError) for an unknown key OID."""
     _, _, der = pki
