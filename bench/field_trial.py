@@ -132,7 +132,7 @@ class Trial:
         except KioskDied:
             out.notes.append("kiosk_died")
         except Stuck as exc:
-            out.notes.append(f"stuck:{str(exc)[:160]}")
+            out.notes.append(f"stuck:{str(exc)[:900]}")
         self._settle(person, out)
         self._faults_after()
         self._check_receipts(out)

@@ -116,7 +116,7 @@ class Stand:
             store.ensure_citizen(number, person.given_name, person.surname)
             with store._lock:
                 store.db["users"].insert({"username": person.username, "personal_number": number,
-                                          "password_hash": hash_password(person.password)})
+                                          "password_hash": hash_password(person.password)}, replace=True)
             self.persons.append(person)
 
     def _write_config(self, pki: Any) -> None:
