@@ -176,7 +176,7 @@ def _text(field: Field, raw: Any, multiline: bool) -> tuple[Any, FieldError | No
 
 def _number(field: Field, raw: Any) -> tuple[Any, FieldError | None]:
     text = re.sub(r"\s", "", str(raw))
-    if isinstance(raw, bool) or not re.fullmatch(r"-?\d{1,15}", text):
+    if isinstance(raw, bool) or not re.fullmatch(r"-?[0-9]{1,15}", text):
         return None, FieldError(N_("Enter a whole number"))
     number = int(text)
     if "min" in field.rules and number < field.rules["min"]:
@@ -186,8 +186,8 @@ def _number(field: Field, raw: Any) -> tuple[Any, FieldError | None]:
     return number, None
 
 
-_DMY = re.compile(r"(\d{1,2})[./\-](\d{1,2})[./\-](\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DMY = re.compile(r"([0-9]{1,2})[./\-]([0-9]{1,2})[./\-]([0-9]{4})")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def _date(field: Field, raw: Any, today: date) -> tuple[Any, FieldError | None]:
@@ -237,7 +237,7 @@ def _multi(field: Field, raw: Any) -> tuple[Any, FieldError | None]:
 def parse_amount(raw: Any) -> Decimal | None:
     """A non-negative amount with at most two decimals, or None."""
     text = re.sub(r"\s|₾|GEL|ლარი", "", str(raw), flags=re.IGNORECASE).replace(",", ".")
-    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", text):
+    if not re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,2})?", text):
         return None
     try:
         return Decimal(text).quantize(Decimal("0.01"))
@@ -273,7 +273,7 @@ def _email(raw: Any) -> tuple[Any, FieldError | None]:
 
 def _mobile(raw: Any) -> tuple[Any, FieldError | None]:
     text = re.sub(r"[\s\-()]", "", str(raw))
-    match = re.fullmatch(r"(?:\+995|00995|995)?(5\d{8})", text)
+    match = re.fullmatch(r"(?:\+995|00995|995)?(5[0-9]{8})", text)
     if not match:
         return None, FieldError(N_("A mobile number is +995 and 9 digits starting with 5"))
     return "+995" + match.group(1), None
@@ -306,7 +306,7 @@ def normalise(
         return _multi(field, raw)
     if kind == "personal_number":
         text = re.sub(r"\s", "", str(raw))
-        return (text, None) if re.fullmatch(r"\d{11}", text) else (
+        return (text, None) if re.fullmatch(r"[0-9]{11}", text) else (
             None, FieldError(N_("Enter 11 digits")))
     if kind == "mobile":
         return _mobile(raw)

@@ -220,3 +220,15 @@ def test_a_whole_bundled_form_validates_and_normalises() -> None:
     assert result.ok, result.errors
     assert result.values["date_of_birth"] == "2015-09-01"
     assert result.values["mobile"] == "+995599112233"
+
+
+def test_only_ascii_digits_reach_the_portal() -> None:
+    """Arabic-Indic or other scripts' digits match \\d; the portal expects 0-9 only."""
+    from kiosk.forms import validate as check
+
+    fields = [{"name": "pn", "type": "personal_number", "label": {"ka": "a", "en": "a", "ru": "a"},
+               "required": True},
+              {"name": "m", "type": "mobile", "label": {"ka": "a", "en": "a", "ru": "a"}, "required": True}]
+    result = check(fields, {"pn": "٠١٠٠١٠١٢٣٤٥", "m": "5٥٥١٢٣٤٥٦"})
+    assert set(result.errors) == {"pn", "m"}
+    assert check(fields, {"pn": "01001012345", "m": "555123456"}).ok
