@@ -72,6 +72,15 @@ ERROR_TEXTS: dict[str, str] = {
                          "to the counter."),
     "reader_missing": N_("The card reader is not working. Please use another kiosk, or go to the "
                          "counter."),
+    # The same sentences as the error screens' bodies (screens/texts.py), so one translation serves both.
+    "pin_error": N_("The card did not answer while the PIN was checked. Take the card out, insert it "
+                    "again and enter your PIN once more. If it happens again, please go to the counter."),
+    "challenge_expired": N_("For your safety, logging in must finish within a few minutes. Take the card "
+                            "out, insert it again and enter your PIN."),
+    "revocation_unknown": N_("The kiosk cannot check with the issuer whether your card is still valid. "
+                             "Please try again in a few minutes, or go to the counter."),
+    "bad_signature": N_("The kiosk could not confirm that this card is genuine. Please take your card and go "
+                        "to the counter; a staff member will help you."),
 }
 # The portal's and the reader's own names for the same situations (as screens/texts.py).
 ERROR_TEXTS["no_reader"] = ERROR_TEXTS["reader_missing"]
