@@ -70,6 +70,7 @@ class PersonalScreen(KeyboardScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._visit_id = ""
+        self._latest_ref: str | None = None
         self._editor: ContactEditor | None = None
         self._request_labels: list[KioskLabel] = []
         self.text_layout = "ka"
@@ -83,10 +84,14 @@ class PersonalScreen(KeyboardScreen):
     def on_pre_enter(self, *_args: Any) -> None:
         controller = App.get_running_app().controller
         visit = controller.machine.visit
+        latest = visit.result.get("local_ref")
         if visit.visit_id != self._visit_id:
             self._visit_id = visit.visit_id
             self.close_search()
             controller.load_transactions()
+        elif latest and latest != self._latest_ref:
+            controller.load_transactions()  # back from a result: the new request belongs in the list
+        self._latest_ref = latest
         self.relabel()
 
     def relabel(self) -> None:
@@ -209,6 +214,7 @@ class PersonalScreen(KeyboardScreen):
         self.name_text = self.details = self.requests_text = ""
         self._show_requests([])
         self._visit_id = ""
+        self._latest_ref = None
 
 
 class ContactEditor(ModalView):

@@ -142,6 +142,10 @@ def test_public_information_request(sk: SimKiosk, kiosk: Any) -> None:
     kiosk.tap("submit")
     values = send_and_check(sk, "public-information-request")
     assert values["agency"] == "napr" and values["format"] == "electronic" and "email" not in values
+    reference = sk.received()[-1]["reference"]
+    kiosk.tap("home")  # "another service": the personal page lists the request just sent
+    kiosk.wait(screen="home")
+    assert f"request-{reference}" in texts_when(kiosk, f"request-{reference}", timeout_s=10)
 
 
 def test_letter_to_an_agency_edit_before_sending(sk: SimKiosk, kiosk: Any) -> None:
