@@ -50,6 +50,27 @@ class _QuietThirdParty(logging.Filter):
         return not (record.name == "root" and record.levelno < logging.WARNING)
 
 
+class _CurrentStreamHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout or sys.stderr is at the moment of the line.
+
+    Threads (the card reader, the forwarder) outlive the stream that was
+    current when logging was set up: a test's captured stream, or a stream
+    a supervisor replaced. Looking it up per line never writes to a closed one.
+    """
+
+    def __init__(self, to_stdout: bool) -> None:
+        self._to_stdout = to_stdout
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 - the logging module's own attribute
+        return sys.stdout if self._to_stdout else sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass  # StreamHandler.__init__ assigns it; the property decides
+
+
 def setup_logging(verbose: bool = False, to_stdout: bool = False) -> None:
     """Structured lines to stdout for the long-running kiosk (journald), else to
     stderr, so that a command's own output (`doctor --json`) stays parseable."""
@@ -57,7 +78,7 @@ def setup_logging(verbose: bool = False, to_stdout: bool = False) -> None:
     drop_foreign_handlers()
     if root.handlers:
         return
-    handler = logging.StreamHandler(sys.stdout if to_stdout else sys.stderr)
+    handler = _CurrentStreamHandler(to_stdout)
     handler.setFormatter(KeyValueFormatter())
     handler.addFilter(_QuietThirdParty())
     root.addHandler(handler)
