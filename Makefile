@@ -26,7 +26,7 @@ test: venv
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check kiosk screens devices offline_queue tests bench
+	$(BIN)/ruff check kiosk screens devices offline_queue tests bench tools
 
 bench: venv
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

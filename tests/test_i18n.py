@@ -11,7 +11,8 @@ CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 def test_po_round_trip_through_mo() -> None:
-    po = 'msgid "Hello"\nmsgstr "გამარჯობა"\n\n#, fuzzy\nmsgid "Draft"\nmsgstr "Черновик"\n\nmsgid "Two"\nmsgstr ""\n"line one "\n"line two"\n'
+    po = ('msgid "Hello"\nmsgstr "გამარჯობა"\n\n#, fuzzy\nmsgid "Draft"\nmsgstr "Черновик"\n\n'
+          'msgid "Two"\nmsgstr ""\n"line one "\n"line two"\n')
     messages = i18n.parse_po(po)
     assert messages == {"Hello": "გამარჯობა", "Two": "line one line two"}, "fuzzy entries are left out"
     catalog = gettext.GNUTranslations(io.BytesIO(i18n.compile_mo(messages)))
