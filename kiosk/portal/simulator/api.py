@@ -255,7 +255,8 @@ class PortalApi:
                            lambda: self._process_submission(key, submission, delay_s))
 
     def _process_submission(self, key: str, submission: dict[str, Any], delay_s: float) -> Reply:
-        time.sleep(delay_s)
+        if delay_s > 0:  # sleep(0) still hands the GIL away: a sixth of a drain's time
+            time.sleep(delay_s)
         try:
             opened = self.open_envelope(submission["sealed"])
         except Rejected as exc:

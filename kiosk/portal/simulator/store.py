@@ -238,8 +238,12 @@ class Store:
 
     # -- transactions ---------------------------------------------------------------
     def add_transaction(self, row: dict[str, Any]) -> None:
+        # Plain SQL rather than Table.insert: sqlite-utils reads the table's
+        # schema on every insert, which made the store the limit of a drain.
+        columns = ", ".join(row)
+        marks = ", ".join(f":{name}" for name in row)
         with self._tx() as db:
-            db["transactions"].insert(row)
+            db.execute(f"INSERT INTO transactions ({columns}) VALUES ({marks})", row)  # noqa: S608
 
     def transaction(self, reference: str) -> dict[str, Any] | None:
         with self._lock:
