@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.cache import Cache
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
@@ -47,7 +48,7 @@ from screens.screens import (
     PinScreen,
 )
 from screens.texts import COUNTER
-from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel, PinDots
+from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel, KioskScroll, PinDots
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
@@ -56,7 +57,7 @@ KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "home.kv", "ove
 # Keys a stray keyboard could use to close or leave the window.
 KEY_ESCAPE, KEY_F4 = 27, 285
 # Widget classes the .kv files name; imported so Factory knows them.
-_KV_CLASSES = (BusySpinner, CardAnimation, KioskButton, KioskLabel, PinDots)
+_KV_CLASSES = (BusySpinner, CardAnimation, KioskButton, KioskLabel, KioskScroll, PinDots)
 
 
 class IdleWarning(ModalView):
@@ -210,6 +211,10 @@ class KioskApp(App):
             self.ui.clear_personal()
             for screen in self.manager.screens:
                 screen.wipe()
+            # Kivy's TextInput keeps each typed line's texture and width for 60 s, keyed by
+            # the text itself: what the citizen typed must not outlive the visit there either.
+            Cache.remove("textinput.label")
+            Cache.remove("textinput.width")
             self._close_warning()
             self.ui.language = self.controller.translator.language
         self.ui.reason = machine.reason if machine.state == transition.state else transition.reason

@@ -17,6 +17,7 @@ from kivy.properties import (
 )
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 # How long a key stays lit after it is released: a quick tap must still be
@@ -122,3 +123,18 @@ class BusySpinner(Widget):
 
     def _step(self, dt: float) -> None:
         self.angle = (self.angle + 300 * dt) % 360
+
+
+class KioskScroll(ScrollView):
+    """The lists and forms' ScrollView (looks in services.kv), without Kivy 2.3's listener leak.
+
+    Kivy's `ScrollView.update_from_scroll` binds `_change_bar_color` to
+    `bar_color` on every call but unbinds it once, half a second after the
+    last one: every scroll, layout or `scroll_to` within that half second
+    left one more listener for good (bench/memory_soak.py: about 13 a visit,
+    forever). Unbinding first keeps exactly one.
+    """
+
+    def update_from_scroll(self, *args: object) -> None:
+        self.funbind("bar_color", self._change_bar_color)
+        super().update_from_scroll(*args)

@@ -1,0 +1,373 @@
+"""The kiosk's resident memory over many visits: `python bench/memory_soak.py [--visits 40]`.
+
+Starts its own Xvfb (software OpenGL), the portal simulator, the printer
+stand-in and the kiosk window (tests/ui_sim_controller.py, through this
+module's `build`), then repeats one citizen's visit: password login
+(`demo` / `demo-1234`), a category, a service's form filled, confirm, the
+result, log out. After each visit, back on the attract screen and a moment
+later, it reads the window process's VmRSS from /proc/PID/status. Printed:
+RSS per visit and the growth after warm-up (visit ``--warm-up`` to the
+last) against the issue's target (<= 10 MB over a long run). Printed, not
+asserted: the machine's load moves the figures.
+
+By default every visit asks for the same service, which shows a per-visit
+leak most plainly. `--trial` makes the visits like the field trial's
+(bench/field_trial.py): a category in turn, a random service of it with
+its form filled from the catalog (bench/fieldtrial/visits.py), sometimes
+a payment or a search, so the pages and forms the screens keep
+(screens/services_cache.py) fill up as on a real kiosk.
+
+`--probe DIR` also asks the window (SIGUSR2, see `build`) after each visit
+to write `DIR/probe-N.json`: Python objects by type after a `gc.collect()`,
+Kivy widgets by class, Kivy `Cache` categories and their sizes, the Clock's
+events, and with `--tracemalloc` the allocation sites that grew since the
+first probe. That is how a leak is found: what grows per visit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+TARGET_MB = 10.0
+PROBE_ENV = "KIOSK_MEMORY_PROBE_DIR"
+TRACE_ENV = "KIOSK_MEMORY_TRACEMALLOC"
+SECRETS_ENV = "KIOSK_MEMORY_SECRETS"  # comma-separated: where are these still held after a visit
+SERVICES = {  # service -> (category, form steps); values valid for the seeded "demo" citizen
+    "birth-certificate-repeat": ("personal", [
+        ("tap", "field-whose-self"), ("type", "person_personal_number", "01001012345"),
+        ("type", "given_name", "ნინო"), ("type", "surname", "ბერიძე"),
+        ("type", "date_of_birth", "14031985"), ("tap", "field-delivery-justice_house"),
+        ("tap", "field-justice_house-tbilisi"), ("type", "mobile", "555123456")]),
+    "public-information-request": ("personal", [
+        ("tap", "field-agency-napr"), ("type", "subject", "Budget 2024"),
+        ("type", "request", "Please send me the budget of 2024."),
+        ("tap", "field-format-electronic"), ("type", "mobile", "555123456")]),
+}
+
+
+# ------------------------------------------------------------ inside the kiosk process
+def build(config: Any) -> Any:
+    """Controller factory: tests.ui_sim_controller's, plus the SIGUSR2 probe when asked for."""
+    from tests.ui_sim_controller import build as sim_build
+
+    controller = sim_build(config)
+    probe_dir = os.environ.get(PROBE_ENV)
+    if probe_dir:
+        if os.environ.get(TRACE_ENV):
+            import tracemalloc
+
+            tracemalloc.start(8)
+        _Probe(Path(probe_dir)).install()
+    return controller
+
+
+class _Probe:
+    def __init__(self, out: Path) -> None:
+        self.out, self.count = out, 0
+        self.first: Any = None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGUSR2, lambda *_: self.dump())
+
+    def dump(self) -> None:
+        import gc
+        import tracemalloc
+        import types as types_module
+        from collections import Counter
+
+        from kivy.cache import Cache
+        from kivy.clock import Clock
+        from kivy.uix.widget import Widget
+
+        gc.collect()
+        objects = gc.get_objects()
+        types = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in objects)
+        methods = Counter(f"{type(o.__self__).__name__}.{o.__func__.__name__}"
+                          for o in objects if type(o) is types_module.MethodType)
+        widgets = Counter(t.__name__ for t in map(type, objects) if issubclass(t, Widget))
+        caches = {name: {"items": len(Cache._objects.get(name, {})), **Cache._categories[name]}
+                  for name in Cache._categories}
+        report: dict[str, Any] = {
+            "status": _status(os.getpid()), "objects": len(objects), "types": dict(types.most_common(400)),
+            "widgets": dict(widgets), "bound_methods": dict(methods.most_common(300)),
+            "caches": caches, "clock_events": len(Clock.get_events()),
+            "garbage": len(gc.garbage)}
+        secrets = [x for x in os.environ.get(SECRETS_ENV, "").split(",") if x]
+        if secrets:
+            report["secrets"] = _where_held(objects, secrets)
+            report["secrets_in_caches"] = sorted({
+                f"{name}" for name, items in Cache._objects.items() for key in items
+                if any(x in str(key) for x in secrets)})
+        del objects
+        if tracemalloc.is_tracing():
+            snap = tracemalloc.take_snapshot().filter_traces(
+                [tracemalloc.Filter(False, tracemalloc.__file__)])
+            if self.first is None:
+                self.first = snap
+            stats = snap.compare_to(self.first, "traceback")
+            report["tracemalloc"] = [
+                {"size_diff": s.size_diff, "count_diff": s.count_diff,
+                 "where": [f"{f.filename}:{f.lineno}" for f in s.traceback]}
+                for s in stats[:25]]
+            report["traced_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+        self.count += 1
+        path = self.out / f"probe-{self.count}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.rename(path)
+
+
+def _where_held(objects: list[Any], secrets: list[str]) -> dict[str, list[str]]:
+    """Which containers (by type, and their owner's type) hold a string with a secret in it."""
+    import gc
+
+    found: dict[str, set[str]] = {x: set() for x in secrets}
+    for container in objects:
+        try:
+            referents = gc.get_referents(container)
+        except ReferenceError:
+            continue
+        for item in referents:
+            if type(item) is str and len(item) >= 5:
+                for secret in secrets:
+                    if secret in item:
+                        owners = {type(o).__name__ for o in gc.get_referrers(container)
+                                  if o is not objects}
+                        found[secret].add(f"{type(container).__name__} <- {sorted(owners)[:4]}")
+    from kivy.core.text import LabelBase
+    from kivy.event import EventDispatcher
+
+    for obj in objects:
+        kind = type(obj)
+        if issubclass(kind, EventDispatcher):
+            for name in obj.properties():
+                value = getattr(obj, name, None)
+                for secret in secrets:
+                    if type(value) is str and secret in value:
+                        found[secret].add(f"{kind.__name__}.{name}")
+        elif issubclass(kind, LabelBase):
+            for secret in secrets:
+                if secret in str(obj.text) or any(secret in w.text for line in obj._cached_lines
+                                                  for w in line.words):
+                    found[secret].add(f"{kind.__name__} (core label) of {obj.options.get('font_size')}")
+    return {k: sorted(v)[:12] for k, v in found.items()}
+
+
+def _status(pid: int) -> dict[str, int]:
+    """VmRSS and its parts (kB) from /proc/PID/status."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM"):
+            fields[key] = int(rest.split()[0])
+    return fields
+
+
+# ------------------------------------------------------------ the driver
+def visit(kiosk: Any, service: str) -> None:
+    from tests.ui_sim_controller import PASSWORD, USERNAME
+
+    kiosk.tap("password-login")
+    kiosk.wait(screen="password")
+    kiosk.ok({"cmd": "type", "id": "field-username", "text": USERNAME})
+    kiosk.ok({"cmd": "type", "id": "field-password", "text": PASSWORD})
+    kiosk.tap("submit")
+    deadline = time.monotonic() + 30
+    while (screen := kiosk.state()["screen"]) not in ("home", "first_login"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no personal page after the login (on {screen})")
+        time.sleep(0.1)
+    if screen == "first_login":
+        kiosk.ok({"cmd": "type", "id": "field-mobile", "text": "555123456"})
+        kiosk.ok({"cmd": "type", "id": "field-email", "text": "nino@example.ge"})
+        kiosk.tap("submit")
+        kiosk.wait(screen="home", timeout_s=20)
+    category, steps = SERVICES[service]
+    kiosk.tap(f"category-{category}")
+    kiosk.wait(screen="category")
+    kiosk.tap(f"service-{service}")
+    kiosk.wait(screen="service")
+    for action, widget, *text in steps:
+        if action == "tap":
+            kiosk.tap(widget)
+        else:
+            kiosk.ok({"cmd": "type", "id": f"field-{widget}", "text": text[0]})
+    kiosk.tap("submit")
+    kiosk.wait(screen="confirm", timeout_s=15)
+    kiosk.tap("confirm")
+    kiosk.wait(screen="result", timeout_s=30)
+    kiosk.tap("logout")
+    kiosk.wait(screen="attract", timeout_s=20)
+
+
+class TrialVisits:
+    """Field-trial visits (password login only), through bench/fieldtrial/visits.py."""
+
+    CATEGORIES = ("personal", "family", "health", "social", "property", "business", "taxes", "fines",
+                  "education", "utilities")
+
+    def __init__(self, kiosk: Any, seed: int) -> None:
+        import random
+        from types import SimpleNamespace
+
+        from bench.fieldtrial.visits import Driver, LeakWatch, Visits
+        from kiosk.portal.simulator.seed import load_catalog
+        from tests.ui_sim_controller import PASSWORD, USERNAME
+
+        self.rng = random.Random(seed)
+        supervisor = SimpleNamespace(pid=kiosk.proc.pid, socket_path=str(kiosk.workdir / "ui.sock"))
+        self.driver = Driver(supervisor, LeakWatch(), self.rng)
+        self.driver.connect()
+        self.visits = Visits(self.driver, load_catalog(), self.rng)
+        self.person = SimpleNamespace(username=USERNAME, password=PASSWORD, key="demo")
+        self.turn = 0
+
+    def visit(self) -> list[str]:
+        from bench.fieldtrial.visits import Outcome
+
+        v, rng, out = self.visits, self.rng, Outcome("password", "demo")
+        self.driver.leaks.next_visit(self.turn)
+        if v.password_login(self.person, out):
+            for _ in range(rng.choice((1, 1, 2))):
+                if rng.random() < 0.15:
+                    v.pay(out)
+                    continue
+                v.service(self.CATEGORIES[self.turn % len(self.CATEGORIES)], out)
+                self.turn += 1
+            if rng.random() < 0.15:
+                v.search(out, close=True)  # left open, its keyboard covers `logout`
+            self.driver.tap("logout")
+        self.driver.wait_screen("attract")
+        # The same citizen every visit: their own profile shown again is no leak, but listed.
+        seen = {f"{leak['screen']}/{leak['widget']}" for leak in self.driver.leaks.leaks}
+        out.notes.extend(f"shown_again:{where}" for where in sorted(seen))
+        self.driver.leaks.leaks.clear()
+        return out.notes
+
+
+def rss_mb(pid: int) -> float:
+    return _status(pid)["VmRSS"] / 1024
+
+
+def probe(pid: int, probe_dir: Path, number: int, timeout_s: float = 60) -> dict[str, Any]:
+    os.kill(pid, signal.SIGUSR2)
+    path = probe_dir / f"probe-{number}.json"
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no {path} from the kiosk")
+        time.sleep(0.1)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def growth_lines(first: dict[str, Any], last: dict[str, Any], key: str, top: int = 15) -> list[str]:
+    diff = {k: last[key].get(k, 0) - first[key].get(k, 0) for k in set(first[key]) | set(last[key])}
+    grown = sorted(((d, k) for k, d in diff.items() if d), reverse=True)[:top]
+    return [f"  {d:+7d}  {k} ({last[key].get(k, 0)})" for d, k in grown]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--visits", type=int, default=40)
+    parser.add_argument("--warm-up", type=int, default=10, help="growth is counted from this visit on")
+    parser.add_argument("--services", default="birth-certificate-repeat",
+                        help=f"comma-separated, rotated per visit: {', '.join(SERVICES)}")
+    parser.add_argument("--trial", action="store_true", help="field-trial visits (see above)")
+    parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--settle-s", type=float, default=1.0, help="pause before each RSS reading")
+    parser.add_argument("--probe", type=Path, help="folder for the window's probe-N.json after each visit")
+    parser.add_argument("--secrets", help="with --probe: comma-separated values typed in the visit "
+                        "(e.g. ბერიძე,14.03.1985) to look for in the window's memory after it")
+    parser.add_argument("--tracemalloc", action="store_true", help="with --probe: allocation sites")
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args()
+    services = args.services.split(",")
+    from devices.printer_sim import start_printer_sim
+    from kiosk.portal import simulator
+    from kiosk.xvfb import Xvfb
+    from tests.ui_sim_controller import config_for
+    from tests.xvfb import run_kiosk
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="memory-soak-"))
+    env = {}
+    if args.probe:
+        args.probe.mkdir(parents=True, exist_ok=True)
+        for old in args.probe.glob("probe-*.json"):
+            old.unlink()
+        env[PROBE_ENV] = str(args.probe.resolve())
+        if args.tracemalloc:
+            env[TRACE_ENV] = "1"
+        if args.secrets:
+            env[SECRETS_ENV] = args.secrets
+    sim = simulator.start(workdir / "portal" / "portal.sqlite3")
+    printer = start_printer_sim(workdir / "printed")
+    rss: list[float] = []
+    probes: list[dict[str, Any]] = []
+    started = time.monotonic()
+    try:
+        with Xvfb() as xvfb, run_kiosk(xvfb.display, workdir / "kiosk", factory="bench.memory_soak:build",
+                                       config_extra=config_for(sim, printer), extra_env=env) as kiosk:
+            pid = kiosk.proc.pid
+            time.sleep(args.settle_s)
+            start_mb = rss_mb(pid)
+            print(f"kiosk pid {pid}; RSS at the attract screen {start_mb:.1f} MB", flush=True)
+            trial = TrialVisits(kiosk, args.seed) if args.trial else None
+            for number in range(1, args.visits + 1):
+                if trial is not None:
+                    notes = trial.visit()
+                    service = "trial"
+                else:
+                    service = services[(number - 1) % len(services)]
+                    visit(kiosk, service)
+                time.sleep(args.settle_s)
+                rss.append(rss_mb(pid))
+                line = f"visit {number:3d}  {service:28s} RSS {rss[-1]:7.1f} MB  ({rss[-1] - start_mb:+6.1f})"
+                if args.probe:
+                    probes.append(probe(pid, args.probe, number))
+                    widgets = sum(probes[-1]["widgets"].values())
+                    line += (f"  objects {probes[-1]['objects']}  widgets {widgets}"
+                             f"  clock {probes[-1]['clock_events']}")
+                if trial is not None and notes:
+                    line += "  " + " ".join(notes)[:200]
+                print(line, flush=True)
+    finally:
+        printer.stop()
+        sim.stop()
+    minutes = (time.monotonic() - started) / 60
+    print(f"\n{len(rss)} visits in {minutes:.1f} min; RSS start {start_mb:.1f} MB, end {rss[-1]:.1f} MB, "
+          f"peak {max(rss):.1f} MB")
+    if len(rss) > args.warm_up:
+        base = rss[args.warm_up - 1]
+        growth = rss[-1] - base
+        tail = rss[args.warm_up - 1:]
+        per_visit = statistics.linear_regression(range(len(tail)), tail).slope if len(tail) > 2 else 0.0
+        verdict = "within" if growth <= TARGET_MB else "OVER"
+        print(f"growth after warm-up (visit {args.warm_up} -> {len(rss)}): {growth:+.1f} MB "
+              f"({per_visit:+.2f} MB/visit fitted); target <= {TARGET_MB:.0f} MB: {verdict}")
+        if args.probe:
+            first, last = probes[args.warm_up - 1], probes[-1]
+            print(f"\nPython objects by type, visit {args.warm_up} -> {len(rss)}:")
+            print("\n".join(growth_lines(first, last, "types")) or "  none grew")
+            print("widgets by class:")
+            print("\n".join(growth_lines(first, last, "widgets")) or "  none grew")
+            print("bound methods (listeners) by owner.method:")
+            print("\n".join(growth_lines(first, last, "bound_methods", 8)) or "  none grew")
+            print("Kivy caches (items): " + ", ".join(
+                f"{k} {v['items']}" for k, v in sorted(last["caches"].items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
