@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,45 +22,24 @@ from typing import Any
 import pytest
 
 from kiosk.automation import AutomationClient
+from kiosk.xvfb import Xvfb, XvfbError
 
 REPO = Path(__file__).resolve().parent.parent
-SCREEN = "1080x1920x24"  # the kiosk's portrait screen
 START_TIMEOUT_S = 30.0
-
-
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed (Debian package xvfb; `make test` installs it)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    number = b""
-    with os.fdopen(read_fd, "rb") as pipe:
-        while not number.endswith(b"\n"):
-            chunk = pipe.read(1)
-            if not chunk:
-                proc.kill()
-                pytest.fail("Xvfb exited before it announced its display")
-            number += chunk
-    return proc, f":{number.decode().strip()}"
 
 
 @pytest.fixture(scope="session")
 def xvfb_display() -> Iterator[str]:
-    """A fresh X display for this worker; stopped at the end of the session."""
-    proc, display = _start_xvfb()
+    """A fresh X display for this worker (kiosk.xvfb, as the demo uses); stopped at the end."""
+    server = Xvfb()
+    try:
+        display = server.start()
+    except XvfbError as exc:
+        pytest.fail(f"{exc} (`make test` installs the Debian package xvfb)")
     try:
         yield display
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
 
 
 class KioskUnderTest:
