@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 
 # An 11-digit run is a Georgian personal number until proven otherwise.
 _PERSONAL_NUMBER = re.compile(r"(?<!\d)\d{11}(?!\d)")
@@ -50,12 +51,18 @@ class _QuietThirdParty(logging.Filter):
         return not (record.name == "root" and record.levelno < logging.WARNING)
 
 
+_emitting = threading.local()
+
+
 class _CurrentStreamHandler(logging.StreamHandler):
     """Writes to whatever sys.stdout or sys.stderr is at the moment of the line.
 
     Threads (the card reader, the forwarder) outlive the stream that was
     current when logging was set up: a test's captured stream, or a stream
     a supervisor replaced. Looking it up per line never writes to a closed one.
+    Kivy replaces sys.stderr with a stream that logs what it is given; a line
+    that comes back that way is written to the process's real stream instead
+    of going round again.
     """
 
     def __init__(self, to_stdout: bool) -> None:
@@ -64,11 +71,20 @@ class _CurrentStreamHandler(logging.StreamHandler):
 
     @property  # type: ignore[override]
     def stream(self):  # noqa: ANN201 - the logging module's own attribute
+        if getattr(_emitting, "depth", 0) > 1:  # a line that came back through a redirect
+            return sys.__stdout__ if self._to_stdout else sys.__stderr__
         return sys.stdout if self._to_stdout else sys.stderr
 
     @stream.setter
     def stream(self, _value: object) -> None:
         pass  # StreamHandler.__init__ assigns it; the property decides
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _emitting.depth = getattr(_emitting, "depth", 0) + 1
+        try:
+            super().emit(record)
+        finally:
+            _emitting.depth -= 1
 
 
 def setup_logging(verbose: bool = False, to_stdout: bool = False) -> None:
