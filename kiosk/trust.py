@@ -112,10 +112,14 @@ class TrustStore:
         if crl:
             try:
                 data = Path(crl).read_bytes()
-                crls.append(
-                    x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
-                )
-            except (OSError, ValueError) as exc:
+                pem = b"-----BEGIN" in data
+                loaded = x509.load_pem_x509_crl(data) if pem else x509.load_der_x509_crl(data)
+                # cryptography parses names, dates and entries only when first read: read
+                # them now, so a damaged file is refused here and not in the middle of a login.
+                loaded.issuer.rfc4514_string()
+                _ = (loaded.last_update_utc, loaded.next_update_utc, [e.serial_number for e in loaded])
+                crls.append(loaded)
+            except (OSError, ValueError, TypeError) as exc:
                 raise TrustError(f"reader.crl {crl}: {exc}") from exc
         store = cls(certificates, crls)
         if not store.roots:

@@ -302,3 +302,17 @@ def test_an_expired_ca_flagged_certificate_without_cn_gets_a_verdict(pki) -> Non
            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=False)
            .sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
     assert store.check(der).verdict == "expired"
+
+
+def test_a_crl_with_a_damaged_issuer_name_is_refused_at_load(pki) -> None:
+    """Found by the fuzzer in a fresh-clone run: the CRL's issuer was parsed lazily and
+    raised ValueError during a later check instead of a TrustError at load."""
+    test_pki, _, _ = pki
+    der = x509.load_pem_x509_crl(test_pki.crl_path.read_bytes()).public_bytes(serialization.Encoding.DER)
+    damaged_der = der.replace(b"\x0c&Test", b"\x0d&Test", 1)
+    assert damaged_der != der
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "auth.crl")
+        path.write_bytes(damaged_der)
+        with pytest.raises(TrustError, match="reader.crl"):
+            TrustStore.from_files(test_pki.chain_path, path)
