@@ -68,11 +68,11 @@ class Heartbeat:
                 self.probe.probe()
             self.client.heartbeat(self.sources.summary())
         except Exception as exc:  # any failure is the same to a heartbeat: try again later
-            self.failed += 1
             kind = type(exc).__name__
             if self.failing != kind:
                 event(log, "heartbeat failing", error=kind, interval_s=self.interval_s)
                 self.failing = kind
+            self.failed += 1  # last: a reader that sees the count also sees the kind
             return False
         self.sent += 1
         if self.failing is not None:
