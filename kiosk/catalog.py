@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.forms import Field, FieldDefinitionError
+from kiosk.i18n import in_language
 from kiosk.logs import event
 
-LANGUAGES = ("ka", "en", "ru")
 MODES = ("queueable", "online_only")
 KINDS = ("submission", "lookup_payment", "letter")
 LOOKUPS = ("fines", "tax-debt", "utility-bills")
@@ -51,17 +51,13 @@ class CatalogError(ValueError):
     """A catalog document cannot be used; the message says why."""
 
 
-def _text_in(texts: Mapping[str, str], language: str) -> str:
-    return texts.get(language) or texts["ka"]
-
-
 @dataclass(frozen=True)
 class Agency:
     id: str
     names: Mapping[str, str]
 
     def name(self, language: str) -> str:
-        return _text_in(self.names, language)
+        return in_language(self.names, language)
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,7 @@ class Category:
     icon: str
 
     def name(self, language: str) -> str:
-        return _text_in(self.names, language)
+        return in_language(self.names, language)
 
 
 @dataclass(frozen=True)
@@ -89,10 +85,10 @@ class Service:
     fee_gel: str | None = None
 
     def name(self, language: str) -> str:
-        return _text_in(self.names, language)
+        return in_language(self.names, language)
 
     def description(self, language: str) -> str:
-        return _text_in(self.descriptions, language)
+        return in_language(self.descriptions, language)
 
     @property
     def queueable(self) -> bool:

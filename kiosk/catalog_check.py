@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from kiosk.catalog import (
     _SLUG,
     KINDS,
-    LANGUAGES,
     LOOKUPS,
     MAX_FIELDS,
     MAX_SERVICES,
@@ -27,23 +26,14 @@ from kiosk.catalog import (
 )
 from kiosk.form_types import parse_amount
 from kiosk.forms import Field, FieldDefinitionError
+from kiosk.i18n import LANGUAGES, checked_texts
 
 if TYPE_CHECKING:
     from kiosk.catalog import Catalog
 
 
 def _texts(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise CatalogError(f"{where} must be an object with ka, en and ru texts")
-    out = {}
-    for lang in LANGUAGES:
-        text = value.get(lang)
-        if not isinstance(text, str) or not text.strip():
-            raise CatalogError(f"{where} has no {lang} text")
-        if len(text) > MAX_TEXT:
-            raise CatalogError(f"{where} {lang} text is longer than {MAX_TEXT} characters")
-        out[lang] = text
-    return out
+    return checked_texts(value, where, CatalogError, MAX_TEXT)
 
 
 def _slug(value: Any, where: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-LANGUAGES = ("ka", "en", "ru")
+from kiosk.i18n import checked_texts, in_language
 
 
 class FaqError(ValueError):
@@ -27,10 +27,10 @@ class FaqItem:
     answers: Mapping[str, str]
 
     def question(self, language: str) -> str:
-        return self.questions.get(language) or self.questions["ka"]
+        return in_language(self.questions, language)
 
     def answer(self, language: str) -> str:
-        return self.answers.get(language) or self.answers["ka"]
+        return in_language(self.answers, language)
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,7 @@ class Faq:
 
 
 def _texts(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, Mapping) or not all(
-            isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGES):
-        raise FaqError(f"{where} needs non-empty ka, en and ru texts")
-    return {lang: value[lang] for lang in LANGUAGES}
+    return checked_texts(value, where, FaqError)
 
 
 def from_document(document: Any) -> Faq:

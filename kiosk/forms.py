@@ -27,7 +27,7 @@ from kiosk.form_types import (
     check_rules,
     normalise,
 )
-from kiosk.i18n import N_, translate
+from kiosk.i18n import N_, checked_texts, in_language, translate
 
 if TYPE_CHECKING:
     from kiosk.catalog import Catalog
@@ -36,7 +36,6 @@ FIELD_TYPES = (
     "text", "number", "date", "choice", "multi_choice", "personal_number", "mobile",
     "email", "amount_gel", "agency", "long_text", "yes_no",
 )
-LANGUAGES = ("ka", "en", "ru")
 # A label or help text longer than this cannot fit the form screen; refuse the document.
 MAX_LABEL = 500
 
@@ -59,7 +58,7 @@ class Choice:
     label: Mapping[str, str]
 
     def text(self, language: str) -> str:
-        return _in_language(self.label, language)
+        return in_language(self.label, language)
 
 
 @dataclass(frozen=True)
@@ -109,29 +108,14 @@ class Field:
         return out
 
     def label_text(self, language: str) -> str:
-        return _in_language(self.label, language)
+        return in_language(self.label, language)
 
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)
 
 
-def _in_language(texts: Mapping[str, str], language: str) -> str:
-    # A portal document may lack one language; Georgian is the source text.
-    return texts.get(language) or texts.get("ka") or next(iter(texts.values()), "")
-
-
 def _texts(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise FieldDefinitionError(f"{where} must be an object with ka, en and ru texts")
-    out = {}
-    for lang in LANGUAGES:
-        text = value.get(lang)
-        if not isinstance(text, str) or not text.strip():
-            raise FieldDefinitionError(f"{where} has no {lang} text")
-        if len(text) > MAX_LABEL:
-            raise FieldDefinitionError(f"{where} {lang} text is longer than {MAX_LABEL} characters")
-        out[lang] = text
-    return out
+    return checked_texts(value, where, FieldDefinitionError, MAX_LABEL)
 
 
 def _choices(value: Any, name: str) -> tuple[Choice, ...]:

@@ -21,8 +21,9 @@ import io
 import struct
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("ka", "en", "ru")
@@ -157,6 +158,31 @@ def translate(lang: str, message: str, **values: object) -> str:
     """``message`` in ``lang``, with ``{name}`` fields filled from ``values``."""
     text = catalog(lang).gettext(message)
     return text.format(**values) if values else text
+
+
+def checked_texts(value: Any, where: str, error: type[Exception],
+                  max_length: int | None = None) -> dict[str, str]:
+    """A document's ``{"ka", "en", "ru"}`` texts, each present and non-empty, or ``error``.
+
+    The catalog, the forms and the FAQ all carry their own texts in the three
+    languages; one check keeps their rules (and messages) the same.
+    """
+    if not isinstance(value, Mapping):
+        raise error(f"{where} must be an object with ka, en and ru texts")
+    out = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise error(f"{where} has no {lang} text")
+        if max_length is not None and len(text) > max_length:
+            raise error(f"{where} {lang} text is longer than {max_length} characters")
+        out[lang] = text
+    return out
+
+
+def in_language(texts: Mapping[str, str], language: str) -> str:
+    """The text in ``language``, else the Georgian source text (documents may lack one)."""
+    return texts.get(language) or texts.get("ka") or next(iter(texts.values()), "")
 
 
 def N_(message: str) -> str:
