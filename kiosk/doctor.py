@@ -125,9 +125,6 @@ def check_queue(config: Config) -> Finding:
     return Finding("queue", "ok", detail)
 
 
-VIRTUAL_READER_MARK = "Virtual PCD"  # the name vsmartcard's vpcd driver gives its slots
-
-
 def list_readers() -> list[str]:
     """Reader names from pcscd; raises OSError-like errors when pcscd is not there."""
     from smartcard.System import readers
@@ -141,7 +138,9 @@ def check_card_reader(config: Config) -> Finding:
     except Exception as exc:  # pyscard raises its own types, not all SmartcardException
         return Finding("card reader", "fail", f"pcscd does not answer ({type(exc).__name__})",
                        "start the PC/SC daemon: systemctl start pcscd.socket")
-    virtual = [n for n in names if VIRTUAL_READER_MARK in n]
+    from devices.pcsc_stack import detect_virtual_reader
+
+    virtual = detect_virtual_reader(names)
     if virtual and not config.reader.allow_virtual_reader:
         return Finding("card reader", "fail", f"a virtual reader is installed: {virtual[0]}",
                        "remove it: apt-get purge vsmartcard-vpcd (it listens on all interfaces)")
