@@ -48,7 +48,9 @@ class PortalState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Server(ThreadingHTTPServer):
+class NoDelayHTTPServer(ThreadingHTTPServer):
+    """A loopback test server that answers without the 40 ms delayed-ACK stall."""
+
     daemon_threads = True
     allow_reuse_address = True
 
@@ -111,7 +113,7 @@ class FakePortal:
                 head += [f"{k}: {v}" for k, v in (headers or {}).items()]
                 self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = NoDelayHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()

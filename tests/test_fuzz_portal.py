@@ -22,12 +22,11 @@ lost, and a forwarder thread fed junk keeps running.
 from __future__ import annotations
 
 import json
-import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -40,6 +39,7 @@ from kiosk.portal.errors import PortalConflict, PortalError, PortalRejected, Por
 from offline_queue.forwarder import Forwarder
 from offline_queue.outbox import Outbox
 from tests.fuzz_profiles import fuzz
+from tests.queue_support import NoDelayHTTPServer
 
 # ---------------------------------------------------------------- the junk portal
 
@@ -54,16 +54,6 @@ class Answer:
     def __repr__(self) -> str:
         more = "..." if len(self.body) > 80 else ""
         return f"Answer({self.status}, {self.headers!r}, {self.body[:80]!r}{more})"
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, addr = super().get_request()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock, addr
 
 
 class JunkPortal:
@@ -90,7 +80,7 @@ class JunkPortal:
 
             do_GET = do_POST = do_PATCH = _any
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = NoDelayHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
