@@ -14,11 +14,15 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config, ConfigError
 from kiosk.controller import KioskController
 from kiosk.logs import drop_foreign_handlers, event
 from kiosk.watchdog import Notifier
+
+if TYPE_CHECKING:
+    from kiosk.demo import DemoStack
 
 log = logging.getLogger("kiosk.launch")
 
@@ -118,15 +122,15 @@ def run_demo(config_path: str | None = None, pin: str = "1234", automation_socke
             xvfb.stop()
 
 
-def _start_tour(socket_path: Path, out_dir: Path, stack: object, pin: str) -> None:
+def _start_tour(socket_path: Path, out_dir: Path, stack: DemoStack, pin: str) -> None:
     from kiosk import tour
 
-    controls = stack.controls()  # type: ignore[attr-defined]
+    controls = stack.controls()
 
     def play() -> None:
         try:
             shots = tour.play(socket_path, out_dir, controls.insert_card, controls.remove_card, pin)
-            receipts = sorted(Path(stack.receipts_dir).glob("*.png"))  # type: ignore[attr-defined]
+            receipts = sorted(stack.receipts_dir.glob("*.png")) if stack.receipts_dir else []
             for receipt in receipts:
                 shutil.copy(receipt, out_dir / f"receipt-{receipt.name}")
             print(f"Tour done: {len(shots)} screenshots and {len(receipts)} receipts in {out_dir.resolve()}")
