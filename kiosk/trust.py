@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 MAX_CRL_OVERDUE = dt.timedelta(days=7)
@@ -178,15 +180,21 @@ def _load_certificate(der: bytes) -> x509.Certificate | None:
 
     cryptography parses names, serial and validity lazily: a damaged byte
     inside the issuer name would otherwise raise ValueError in the middle of
-    a check instead of coming back as a bad certificate.
+    a check instead of coming back as a bad certificate. A serial number of
+    zero or below is forbidden by RFC 5280 and cannot be looked up in a CRL
+    (cryptography raises ValueError there), so it is a bad certificate too.
     """
     try:
-        cert = x509.load_der_x509_certificate(der)
-        _ = (cert.issuer, cert.subject, cert.serial_number, cert.not_valid_before_utc,
-             cert.not_valid_after_utc)
+        with warnings.catch_warnings():
+            # The deprecation warning for a non-positive serial says what the
+            # check below says, in the log of every later test run.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
+            _ = (cert.issuer, cert.subject, cert.not_valid_before_utc, cert.not_valid_after_utc)
+            serial = cert.serial_number
     except (ValueError, TypeError):  # TypeError: a name attribute turned into a BIT STRING
         return None
-    return cert
+    return cert if serial > 0 else None
 
 
 def _cn(cert: x509.Certificate) -> str:

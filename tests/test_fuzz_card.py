@@ -44,7 +44,7 @@ from devices.eid import CardCommunicationError, CardError, EidCard, PinResult, P
 from devices.eid.card import card_for_atr
 from devices.eid.profiles import all_profiles
 from kiosk.testpki import TestPki
-from kiosk.trust import TrustError, TrustResult, TrustStore, verify_card_signature
+from kiosk.trust import TrustError, TrustResult, TrustStore, Verdict, verify_card_signature
 from tests.fuzz_profiles import fuzz
 
 # ---------------------------------------------------------------- APDU level
@@ -207,6 +207,21 @@ def damaged(draw: st.DrawFn, original: bytes) -> bytes:
 def test_damaged_certificates_get_a_verdict(pki, data: st.DataObject) -> None:
     _, store, der = pki
     assert_trust_handled(store, data.draw(damaged(der) | st.binary(max_size=200)))
+
+
+@pytest.mark.parametrize("first_serial_byte", [0x80, 0xFF, 0x00])
+def test_a_serial_number_of_zero_or_below_is_a_bad_certificate(pki, first_serial_byte: int) -> None:
+    """Found by CI's fuzzing: one damaged byte made the serial negative, and the
+    CRL lookup raised ValueError instead of giving a verdict."""
+    _, store, der = pki
+    serial = x509.load_der_x509_certificate(der).serial_number
+    serial_bytes = serial.to_bytes((serial.bit_length() + 7) // 8, "big")
+    at = der.index(serial_bytes)
+    damaged_der = der[:at] + bytes([first_serial_byte]) + der[at + 1:]
+    if first_serial_byte == 0x00:  # zero only when every byte is zero
+        damaged_der = der[:at] + bytes(len(serial_bytes)) + der[at + len(serial_bytes):]
+    assert store.check(damaged_der).verdict is Verdict.BAD_CERTIFICATE
+    assert store.validity(damaged_der).verdict is Verdict.BAD_CERTIFICATE
 
 
 CITIZEN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
