@@ -122,8 +122,8 @@ class _Probe:
                  "where": [f"{f.filename}:{f.lineno}" for f in s.traceback]}
                 for s in stats[:25]]
             report["traced_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+        path = self.out / f"probe-{self.count}.json"  # probe-0 at the attract screen
         self.count += 1
-        path = self.out / f"probe-{self.count}.json"
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.rename(path)
@@ -272,6 +272,15 @@ def probe(pid: int, probe_dir: Path, number: int, timeout_s: float = 60) -> dict
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _anon_file(report: dict[str, Any]) -> str:
+    """Heap and mappings (RssAnon: Python objects, textures, GL) apart from mapped files."""
+    status = report["status"]
+    line = f"anon {status['RssAnon'] / 1024:.1f} MB file {status['RssFile'] / 1024:.1f} MB"
+    if "traced_mb" in report:
+        line += f" traced {report['traced_mb']:.1f} MB"
+    return line
+
+
 def growth_lines(first: dict[str, Any], last: dict[str, Any], key: str, top: int = 15) -> list[str]:
     diff = {k: last[key].get(k, 0) - first[key].get(k, 0) for k in set(first[key]) | set(last[key])}
     grown = sorted(((d, k) for k, d in diff.items() if d), reverse=True)[:top]
@@ -323,6 +332,10 @@ def main() -> int:
             time.sleep(args.settle_s)
             start_mb = rss_mb(pid)
             print(f"kiosk pid {pid}; RSS at the attract screen {start_mb:.1f} MB", flush=True)
+            if args.probe:  # probe-0: before any visit, the base of the tracemalloc comparison
+                at_attract = probe(pid, args.probe, 0)
+                print(f"at attract: objects {at_attract['objects']}  widgets "
+                      f"{sum(at_attract['widgets'].values())}  {_anon_file(at_attract)}", flush=True)
             trial = TrialVisits(kiosk, args.seed) if args.trial else None
             for number in range(1, args.visits + 1):
                 if trial is not None:
@@ -338,7 +351,7 @@ def main() -> int:
                     probes.append(probe(pid, args.probe, number))
                     widgets = sum(probes[-1]["widgets"].values())
                     line += (f"  objects {probes[-1]['objects']}  widgets {widgets}"
-                             f"  clock {probes[-1]['clock_events']}")
+                             f"  clock {probes[-1]['clock_events']}  {_anon_file(probes[-1])}")
                 if trial is not None and notes:
                     line += "  " + " ".join(notes)[:200]
                 print(line, flush=True)
