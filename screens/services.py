@@ -16,6 +16,7 @@ service, reset to empty on every new choice and in `wipe()`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -34,6 +35,13 @@ from screens.services_cache import Lru, WarmUp, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable
 
 FORMS_KEPT = 12  # built forms kept (a category's worth); each holds its label textures
+ICONS = Path(__file__).parent / "assets" / "icons"
+
+
+def icon_path(icon: str) -> str:
+    """The picture of a category's icon name (the personal page's tiles, a category's page)."""
+    path = ICONS / f"{icon}.png"
+    return str(path) if path.exists() else str(ICONS / "default.png")
 
 
 def app() -> Any:
@@ -109,7 +117,7 @@ class SubPage(KioskScreen):
 
 
 class CategoryScreen(SubPage):
-    """The services of one category, as rows to tap.
+    """The services of one category, as rows to tap, under the category's icon and name.
 
     Rows are built once per category and language and kept: entering a
     category only swaps which rows the list holds. They carry catalog
@@ -117,6 +125,8 @@ class CategoryScreen(SubPage):
     language changes, the categories are built ahead one per main-loop turn
     (`WarmUp`), laid out at the screen's size so their texts render once.
     """
+
+    icon = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         self._rows: dict[tuple[str, str], list[ServiceRow]] = {}
@@ -173,7 +183,9 @@ class CategoryScreen(SubPage):
         if catalog is None or not category_id:
             self._show(None)
             return
-        self.title = catalog.category(category_id).name(language)
+        category = catalog.category(category_id)
+        self.title = category.name(language)
+        self.icon = icon_path(category.icon)
         self._show((category_id, language))
         self.ids.scroll.scroll_y = 1
 
@@ -188,6 +200,7 @@ class ServiceScreen(SubPage):
     refusal_title = StringProperty("")
     refusal_body = StringProperty("")
     notice = StringProperty("")
+    description = StringProperty("")  # the service's line from its category's list
     summary = StringProperty("")
     payment_phase = StringProperty("loading")  # the payment panel's, for the kv rule
 
@@ -257,6 +270,7 @@ class ServiceScreen(SubPage):
         language = ui.language
         if service is not None:
             self.title = service.name(language)
+            self.description = service.description(language)
         if self.mode == "refused":
             self.refusal_title, self.refusal_body = reason_text(self._refusal, language)
             return
@@ -310,6 +324,6 @@ class ServiceScreen(SubPage):
         self.ids.form.clear_widgets()
         self.blocks = []
         self._built_for = None
-        self.summary = self.notice = ""
+        self.summary = self.notice = self.description = ""
         self.payment.wipe()
         self.ids.keyboard.hide()
