@@ -16,7 +16,6 @@ a citizen's data and are emptied in `wipe()`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -30,11 +29,10 @@ from kiosk.forms import display_value, mask_personal_number
 from kiosk.i18n import N_
 from kiosk.session import State
 from screens.login import KeyboardScreen, check_contacts
-from screens.services import SubPage, fill_service_rows
+from screens.services import SubPage, fill_service_rows, icon_path
 from screens.services_cache import WarmUp, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable, KioskLabel
 
-ICONS = Path(__file__).parent / "assets" / "icons"
 STATUS_WORDS = {"received": N_("reached the portal"), "in_progress": N_("being dealt with"),
                 "answered": N_("answered"), "queued": N_("waiting to be sent")}
 RECENT = 3  # requests shown on the page
@@ -88,6 +86,7 @@ class PersonalScreen(KeyboardScreen):
         if visit.visit_id != self._visit_id:
             self._visit_id = visit.visit_id
             self.close_search()
+            self.ids.info.scroll_y = 1  # a new citizen's details from their first line
             controller.load_transactions()
         elif latest and latest != self._latest_ref:
             controller.load_transactions()  # back from a result: the new request belongs in the list
@@ -131,8 +130,7 @@ class PersonalScreen(KeyboardScreen):
             tile.category_id = category.id
             tile.automation_id = f"category-{category.id}"
             tile.text = category.name(language)
-            path = ICONS / f"{category.icon}.png"
-            tile.icon = str(path) if path.exists() else str(ICONS / "default.png")
+            tile.icon = icon_path(category.icon)
 
     def _requests(self, language: str) -> None:
         app = App.get_running_app()
