@@ -271,11 +271,20 @@ class KioskApp(App):
     def _on_keyboard(self, _window: Any, key: int, _scancode: int, _codepoint: str,
                      modifiers: list[str]) -> bool:
         if key in (KEY_ESCAPE, KEY_F4) or "alt" in modifiers:
-            # Handled: nothing else sees it, so nothing closes. Logged (the
-            # key code only) so a technician can see someone tried.
-            event(log, "key swallowed", key=key, modifiers="+".join(modifiers))
+            # Handled: nothing else sees it, so nothing closes. Logged so a
+            # technician can see someone tried; the key code only for Esc and
+            # F4, as an Alt+digit could be a PIN digit on the PIN screen.
+            event(log, "key swallowed", key=key if key in (KEY_ESCAPE, KEY_F4) else "other",
+                  modifiers="+".join(modifiers))
             return True
         return False
+
+    def _install_settings_keys(self, _window: Any) -> None:
+        """Nothing: Kivy's App binds F1 to its settings panel (full screen, logging...),
+        which would open over the kiosk and take F1 from the voice guide's "repeat"."""
+
+    def open_settings(self, *_args: Any) -> bool:
+        return False  # never Kivy's settings panel, whatever asks for it
 
     def _on_request_close(self, *_args: Any, **_kwargs: Any) -> bool:
         event(log, "window close request ignored")

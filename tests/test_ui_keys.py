@@ -282,7 +282,7 @@ def test_volume_keys_step_the_volume_and_the_next_visit_starts_at_the_default(ri
         volume = max(0, min(top - 1, volume + change))
         rig.press_and_hear(key, level(volume), volume)
     assert volume == DEFAULT_VOLUME + 1
-    # The repeat key says it again, at the same volume (F1: see the xfail test below).
+    # The repeat key says it again, at the same volume (F1: see the test below).
     rig.press_and_hear("h", level(volume), volume)
     # The visit ends: the guide is off, and a key starts it again at the default volume.
     kiosk.tap("pin-cancel")
@@ -325,23 +325,24 @@ def test_with_the_guide_off_navigation_keys_press_nothing(rig: Rig) -> None:
     assert not rig.guide_on() and {k: kiosk.state()[k] for k in screen} == screen
 
 
-@pytest.mark.xfail(strict=True, reason="Kivy's App binds F1 (282) to its own settings panel after the "
-                   "kiosk's handlers, so it runs first, opens that panel over the kiosk and eats the key: "
-                   "the guide's F1 repeat (screens/voice.py KEYS_REPEAT) never fires (screens/app.py)")
 def test_f1_repeats_and_shows_nothing_but_the_kiosk(rig: Rig, tmp_path: Path) -> None:
+    """F1 once opened Kivy's own settings panel over the kiosk and never reached the guide."""
     kiosk = rig.kiosk
     rig.tap_guide_on()
-    bar = next(w["rect"] for w in kiosk.state()["widgets"] if w["id"] == "voice-guide")
-    before, last, since = bar_pixels(rig, bar, tmp_path), rig.speech.said()[-1][1], len(rig.speech.said())
+    # Still parts of the screen (the tapped guide button fades and the card animates):
+    # Kivy's settings panel covered the whole window, these included.
+    still = [w["rect"] for w in kiosk.state()["widgets"] if w["id"] in ("site-name", "lang-en")]
+    assert len(still) == 2
+    before, last, since = pixels(rig, still, tmp_path), rig.speech.said()[-1][1], len(rig.speech.said())
     rig.keys.press("F1")
     time.sleep(0.5)
-    assert bar_pixels(rig, bar, tmp_path) == before, "F1 drew something over the kiosk (Kivy's settings?)"
+    assert pixels(rig, still, tmp_path) == before, "F1 drew something over the kiosk (Kivy's settings?)"
     rig.speech.wait(since, lambda t: t == last, "the last words again, after F1")
 
 
-def bar_pixels(rig: Rig, rect: list[int], tmp_path: Path) -> bytes:
-    """The pixels of ``rect`` (top-left [x, y, w, h]) in a screenshot of the window."""
-    shot = rig.kiosk.ok({"cmd": "screenshot", "path": str(tmp_path / f"bar-{time.monotonic_ns()}.png")})
-    x, y, w, h = rect
+def pixels(rig: Rig, rects: list[list[int]], tmp_path: Path) -> bytes:
+    """The pixels of ``rects`` (top-left [x, y, w, h]) in a screenshot of the window."""
+    shot = rig.kiosk.ok({"cmd": "screenshot", "path": str(tmp_path / f"shot-{time.monotonic_ns()}.png")})
     with Image.open(shot["path"]) as image:
-        return image.convert("RGB").crop((x, y, x + w, y + h)).tobytes()
+        rgb = image.convert("RGB")
+        return b"".join(rgb.crop((x, y, x + w, y + h)).tobytes() for x, y, w, h in rects)
