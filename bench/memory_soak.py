@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 TARGET_MB = 10.0
 PROBE_ENV = "KIOSK_MEMORY_PROBE_DIR"
 TRACE_ENV = "KIOSK_MEMORY_TRACEMALLOC"
+TRIM_ENV = "KIOSK_MEMORY_TRIM"  # --trim: malloc_trim(0) in each probe, RSS before and after
 SECRETS_ENV = "KIOSK_MEMORY_SECRETS"  # comma-separated: where are these still held after a visit
 SERVICES = {  # service -> (category, form steps); values valid for the seeded "demo" citizen
     "birth-certificate-repeat": ("personal", [
@@ -97,13 +98,21 @@ class _Probe:
         methods = Counter(f"{type(o.__self__).__name__}.{o.__func__.__name__}"
                           for o in objects if type(o) is types_module.MethodType)
         widgets = Counter(t.__name__ for t in map(type, objects) if issubclass(t, Widget))
-        caches = {name: {"items": len(Cache._objects.get(name, {})), **Cache._categories[name]}
+        caches = {name: {"items": len(Cache._objects.get(name, {})), **Cache._categories[name],
+                         "some_keys": [str(k)[:80] for k in list(Cache._objects.get(name, {}))[:12]]}
                   for name in Cache._categories}
         report: dict[str, Any] = {
             "status": _status(os.getpid()), "objects": len(objects), "types": dict(types.most_common(400)),
             "widgets": dict(widgets), "bound_methods": dict(methods.most_common(300)),
             "caches": caches, "clock_events": len(Clock.get_events()),
             "garbage": len(gc.garbage)}
+        if os.environ.get(TRIM_ENV):
+            # glibc keeps freed heap pages mapped; malloc_trim hands them back. What RSS
+            # loses here was free memory kept by the allocator, not memory in use.
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+            report["status_after_trim"] = _status(os.getpid())
         secrets = [x for x in os.environ.get(SECRETS_ENV, "").split(",") if x]
         if secrets:
             report["secrets"] = _where_held(objects, secrets)
@@ -257,6 +266,16 @@ class TrialVisits:
         return out.notes
 
 
+def wait_warm(kiosk: Any, timeout_s: float = 60) -> float:
+    """Seconds until the kiosk has built ahead what it keeps (`warming_up` false in its state)."""
+    started = time.monotonic()
+    while kiosk.state().get("warming_up"):
+        if time.monotonic() - started > timeout_s:
+            raise RuntimeError("the kiosk is still warming up")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
 def rss_mb(pid: int) -> float:
     return _status(pid)["VmRSS"] / 1024
 
@@ -276,6 +295,8 @@ def _anon_file(report: dict[str, Any]) -> str:
     """Heap and mappings (RssAnon: Python objects, textures, GL) apart from mapped files."""
     status = report["status"]
     line = f"anon {status['RssAnon'] / 1024:.1f} MB file {status['RssFile'] / 1024:.1f} MB"
+    if "status_after_trim" in report:
+        line += f" after malloc_trim {report['status_after_trim']['VmRSS'] / 1024:.1f} MB"
     if "traced_mb" in report:
         line += f" traced {report['traced_mb']:.1f} MB"
     return line
@@ -299,6 +320,8 @@ def main() -> int:
     parser.add_argument("--probe", type=Path, help="folder for the window's probe-N.json after each visit")
     parser.add_argument("--secrets", help="with --probe: comma-separated values typed in the visit "
                         "(e.g. ბერიძე,14.03.1985) to look for in the window's memory after it")
+    parser.add_argument("--trim", action="store_true", help="with --probe: malloc_trim(0) in each probe "
+                        "and the RSS after it (freed heap the allocator kept)")
     parser.add_argument("--tracemalloc", action="store_true", help="with --probe: allocation sites")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
@@ -318,6 +341,8 @@ def main() -> int:
         env[PROBE_ENV] = str(args.probe.resolve())
         if args.tracemalloc:
             env[TRACE_ENV] = "1"
+        if args.trim:
+            env[TRIM_ENV] = "1"
         if args.secrets:
             env[SECRETS_ENV] = args.secrets
     sim = simulator.start(workdir / "portal" / "portal.sqlite3")
@@ -330,8 +355,12 @@ def main() -> int:
                                        config_extra=config_for(sim, printer), extra_env=env) as kiosk:
             pid = kiosk.proc.pid
             time.sleep(args.settle_s)
+            cold_mb = rss_mb(pid)
+            warm_s = wait_warm(kiosk)
+            time.sleep(args.settle_s)
             start_mb = rss_mb(pid)
-            print(f"kiosk pid {pid}; RSS at the attract screen {start_mb:.1f} MB", flush=True)
+            print(f"kiosk pid {pid}; RSS at the attract screen {cold_mb:.1f} MB, once the screens' lists, "
+                  f"tiles and keyboards are built ahead ({warm_s:.1f} s) {start_mb:.1f} MB", flush=True)
             if args.probe:  # probe-0: before any visit, the base of the tracemalloc comparison
                 at_attract = probe(pid, args.probe, 0)
                 print(f"at attract: objects {at_attract['objects']}  widgets "

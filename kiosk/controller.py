@@ -92,6 +92,7 @@ class KioskController:
         self._card: Any = None
         self._card_session: str | None = None
         self._visit_data_listeners: list[Callable[[str], None]] = []
+        self._catalog_listeners: list[Callable[[Any], None]] = []
         self.desk = ServiceDesk(self)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-worker")
         self._stopped = threading.Event()
@@ -177,10 +178,26 @@ class KioskController:
             document, etag = portal.catalog(store.etag)
             if document is not None and etag:
                 self.catalog = self.parts.catalog = store.update(document, etag)
+                self._catalog_changed(self.catalog)
         except PortalError as exc:
             event(log, "catalog not refreshed", error=type(exc).__name__)
         except (ValueError, OSError) as exc:  # CatalogError is a ValueError; a full disk an OSError
             event(log, "catalog from the portal refused", error=type(exc).__name__, detail=str(exc)[:200])
+
+    def subscribe_catalog(self, listener: Callable[[Any], None]) -> None:
+        """``listener(catalog)`` when a newer catalog replaces the current one, on a worker thread.
+
+        The screens build their lists and forms from the catalog ahead of the
+        first citizen; a new catalog means building them again.
+        """
+        self._catalog_listeners.append(listener)
+
+    def _catalog_changed(self, catalog: Any) -> None:
+        for listener in list(self._catalog_listeners):
+            try:
+                listener(catalog)
+            except Exception:
+                log.exception("catalog listener failed")
 
     def _refresh_queue_status(self) -> None:
         outbox = self.parts.outbox

@@ -37,6 +37,7 @@ from screens.accessibility_bar import on_transition as accessibility_transition
 from screens.automation import UiDriver
 from screens.demo_strip import DemoStrip
 from screens.fonts import register_fonts
+from screens.keyboard import OnScreenKeyboard
 from screens.model import ShellModel
 from screens.screens import (
     AttractScreen,
@@ -47,6 +48,7 @@ from screens.screens import (
     PendingScreen,
     PinScreen,
 )
+from screens.services_cache import WarmUp
 from screens.texts import COUNTER
 from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel, KioskScroll, PinDots
 
@@ -134,6 +136,7 @@ class KioskApp(App):
         self.manager: ScreenManager
         self.warning: IdleWarning | None = None
         self.demo_strip: DemoStrip | None = None
+        self._keyboards_warm_up = WarmUp()
         self.a11y_bar: Any = None  # screens/accessibility_bar.py
         self._server: AutomationServer | None = None
         self.title = "Kiosk"
@@ -196,6 +199,8 @@ class KioskApp(App):
         for sig in (signal.SIGTERM, signal.SIGINT):
             # systemd stops the kiosk with SIGTERM: close cleanly on the main loop.
             signal.signal(sig, lambda *_: Clock.schedule_once(lambda _dt: self.stop()))
+        self._plan_keyboards_warm_up()
+        self.ui.bind(language=lambda *_: self._plan_keyboards_warm_up())
         self.controller.start()
         event(log, "kiosk window shown", size=f"{Window.width}x{Window.height}")
 
@@ -278,6 +283,12 @@ class KioskApp(App):
                   modifiers="+".join(modifiers))
             return True
         return False
+
+    def _plan_keyboards_warm_up(self) -> None:
+        """Every screen keyboard's layouts built ahead, off screen, one per main-loop turn."""
+        keyboards = [w for screen in self.manager.screens for w in screen.walk()
+                     if isinstance(w, OnScreenKeyboard)]
+        self._keyboards_warm_up.restart([keyboard.warm for keyboard in keyboards])
 
     def _install_settings_keys(self, _window: Any) -> None:
         """Nothing: Kivy's App binds F1 to its settings panel (full screen, logging...),

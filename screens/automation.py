@@ -27,6 +27,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.automation import Reply
 from screens.fonts import missing_glyphs
+from screens.services_cache import warming_up
 
 if TYPE_CHECKING:
     from screens.app import KioskApp
@@ -137,6 +138,7 @@ class UiDriver:
             "language": self.app.ui.language,
             "dpi": self.app.ui.dpi,
             "window": [Window.width, Window.height],
+            "warming_up": warming_up(),
             "widgets": [self.describe(w) for w in self.visible_widgets()],
         })
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.textinput import TextInput
 
@@ -95,10 +95,27 @@ class OnScreenKeyboard(BoxLayout):
     language = StringProperty("ka")
     shift = BooleanProperty(False)
     key_height = NumericProperty(60)
+    # The layouts this keyboard's fields ask for, built ahead while nobody is
+    # looking (`warm`), and the text layout's language if it is not the citizen's.
+    warm_modes = ListProperty([])
+    warm_language = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         self._layouts: dict[tuple[Any, ...], list[BoxLayout]] = {}
         super().__init__(**kwargs)
+
+    def warm(self) -> None:
+        """Build the ``warm_modes`` layouts now, so the first citizen's first field opens
+        as fast as any later one and the kiosk reaches its working size before a visit."""
+        if self.mode:
+            return  # in use: a citizen is typing
+        language = self.warm_language or App.get_running_app().ui.language
+        for mode in self.warm_modes:
+            if mode == "text":
+                self.language = language
+            self.mode = mode  # the kv rule sets this mode's key height at once
+            self.rebuild()
+        self.hide()
 
     def show_for(self, field: KioskInput, mode: str, language: str | None = None) -> None:
         """Type into ``field`` with the layout ``mode``; the text layout follows the citizen's language."""

@@ -78,6 +78,17 @@ class PersonalScreen(KeyboardScreen):
         app.ui.bind(language=lambda *_: self.relabel())
         app.controller.subscribe_visit_data(
             lambda key: Clock.schedule_once(lambda _dt: self.relabel()) if key == "transactions" else None)
+        # The category tiles are catalog texts: built ahead of the first citizen, and again
+        # for a newer catalog, so the first personal page costs what every later one does.
+        self.warm_up = WarmUp()
+        app.controller.subscribe_catalog(
+            lambda _c: Clock.schedule_once(lambda _dt: self.warm_up.restart([self._warm])))
+        self.warm_up.restart([self._warm])
+
+    def _warm(self) -> None:
+        if self.parent is None:
+            lay_out_off_screen(self)
+            self._tiles(App.get_running_app().ui.language)
 
     def on_pre_enter(self, *_args: Any) -> None:
         controller = App.get_running_app().controller

@@ -138,6 +138,8 @@ class CategoryScreen(SubPage):
     def on_kv_post(self, *args: Any) -> None:
         super().on_kv_post(*args)
         app().ui.bind(language=lambda *_: self._plan_warm_up())
+        # A newer catalog (fetched after the start, or later) makes new rows: built ahead again.
+        app().controller.subscribe_catalog(lambda _c: Clock.schedule_once(lambda _dt: self._plan_warm_up()))
         self._plan_warm_up()
 
     def _plan_warm_up(self) -> None:

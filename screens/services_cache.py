@@ -61,6 +61,17 @@ class Lru(Generic[T]):
         self._items.clear()
 
 
+# The WarmUps with jobs still to run. Until it is empty the kiosk is still
+# growing into its working size: `warming_up()` is in the automation state,
+# and the memory benches read a start figure only after it.
+_PENDING: set[WarmUp] = set()
+
+
+def warming_up() -> bool:
+    """Whether any screen still has structures to build ahead (``WarmUp`` jobs left)."""
+    return bool(_PENDING)
+
+
 class WarmUp:
     """Run jobs one per main-loop turn, later; ``restart`` drops what is left of an older plan."""
 
@@ -73,14 +84,18 @@ class WarmUp:
         if self._event is not None:
             self._event.cancel()
         self._event = Clock.schedule_once(self._step, delay_s)
+        _PENDING.add(self)
 
     def _step(self, _dt: float) -> None:
         self._event = None
-        if not self._jobs:
-            return
-        self._jobs.pop(0)()
-        if self._jobs:
-            self._event = Clock.schedule_once(self._step, WARM_UP_GAP_S)
+        try:
+            if self._jobs:
+                self._jobs.pop(0)()
+        finally:
+            if self._jobs:
+                self._event = Clock.schedule_once(self._step, WARM_UP_GAP_S)
+            else:
+                _PENDING.discard(self)
 
 
 def lay_out_off_screen(screen: Any) -> None:

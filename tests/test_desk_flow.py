@@ -162,15 +162,20 @@ def test_fines_lookup_and_payment(kiosk) -> None:
 def test_catalog_refreshed_from_the_portal_and_bad_one_refused(kiosk) -> None:
     controller, sim, _ = kiosk
     wait_for(lambda: controller.parts.catalog_store.etag is not None, what="first catalog fetch")
+    told: list[object] = []
+    controller.subscribe_catalog(told.append)  # the screens rebuild their lists on this
     document = controller.catalog.to_document()
     document["services"][0]["name"]["en"] = "Renamed by the portal"
     sim.set_catalog(document)
     controller.refresh_catalog()
     assert controller.catalog.services[0].name("en") == "Renamed by the portal"
+    assert told == [controller.catalog]
+    controller.refresh_catalog()  # unchanged (304): nobody is told
     kept_etag = controller.parts.catalog_store.etag
     sim.set_catalog({"version": "broken", "categories": "not a list"})
     controller.refresh_catalog()
     assert controller.catalog.services[0].name("en") == "Renamed by the portal"
+    assert told == [controller.catalog]
     assert controller.parts.catalog_store.etag == kept_etag
 
 
