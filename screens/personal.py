@@ -47,6 +47,13 @@ class CategoryTile(Automatable, ButtonBehavior, BoxLayout):
     category_id = StringProperty("")
     lit = BooleanProperty(False)
 
+    def content_height(self) -> float:
+        """The icon, the name's lines and the padding: not the tile's own height (that would feed back)."""
+        heights = [child.height for child in self.children]
+        if self.orientation == "horizontal":  # large text: the icon beside the name
+            return max(heights, default=0) + self.padding[1] + self.padding[3]
+        return sum(heights) + self.padding[1] + self.padding[3] + self.spacing * max(0, len(heights) - 1)
+
     def on_press(self) -> None:
         self.lit = True
         Clock.schedule_once(lambda _dt: setattr(self, "lit", False), FEEDBACK_S)
@@ -137,11 +144,18 @@ class PersonalScreen(KeyboardScreen):
             tiles = [CategoryTile() for _ in categories]
             for tile in tiles:
                 grid.add_widget(tile)
+                for part in tile.children:  # the icon and the name (its lines)
+                    part.bind(height=self._even_tiles)
         for tile, category in zip(tiles, categories, strict=True):
             tile.category_id = category.id
             tile.automation_id = f"category-{category.id}"
             tile.text = category.name(language)
             tile.icon = icon_path(category.icon)
+
+    def _even_tiles(self, *_args: Any) -> None:
+        grid = self.ids.tiles
+        grid.tallest = max((tile.content_height() for tile in grid.children
+                            if isinstance(tile, CategoryTile)), default=0)
 
     def _requests(self, language: str) -> None:
         app = App.get_running_app()
