@@ -265,10 +265,14 @@ class Trial:
         self._note_run()
 
     def _note_run(self) -> None:
-        """A new kiosk process: its resident memory at the attract screen, before any visit."""
+        """A new kiosk process: its resident memory at the attract screen, before any visit,
+        once it has built its lists and keyboards ahead (``warming_up`` false)."""
         if not self.rss or self.rss[-1]["pid"] != self.sup.pid:
             if self.rss:
                 self.rss[-1]["visits_end"] = len(self.outcomes)
+            deadline = time.monotonic() + 30
+            while self.driver.state().get("warming_up") and time.monotonic() < deadline:
+                time.sleep(0.2)
             time.sleep(1.0)
             self.rss.append({"pid": self.sup.pid, "start": self.sup.rss_mb(), "end": None,
                              "visits_start": len(self.outcomes)})
