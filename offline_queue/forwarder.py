@@ -100,6 +100,7 @@ class Forwarder:
         base_delay_s: float = 1.0,
         max_delay_s: float = 300.0,
         idle_poll_s: float = 60.0,
+        outside_check_s: float = 2.0,
         rng: random.Random | None = None,
     ) -> None:
         self.outbox = outbox
@@ -109,6 +110,9 @@ class Forwarder:
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
         self.idle_poll_s = idle_poll_s
+        # A technician's `kiosk queue retry` writes from another process: no listener
+        # wakes us, so an idle wait looks at the database this often.
+        self.outside_check_s = outside_check_s
         self._rng = rng or random.Random()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -167,8 +171,7 @@ class Forwarder:
             try:
                 timeout = self._next_wait()
                 if timeout > 0:
-                    self._wake.wait(timeout)
-                    self._wake.clear()
+                    self._wait(timeout)
                     continue
                 # Cleared before looking at the outbox: an enqueue from now on
                 # sets it again and is seen by the next round.
@@ -177,6 +180,18 @@ class Forwarder:
             except Exception:  # the thread must outlive any one bad round
                 log.exception("forwarder round failed")
                 self._note_failure(None)
+
+    def _wait(self, timeout: float) -> None:
+        """Sleep until woken or ``timeout``, ending early when another process changed the outbox."""
+        deadline = time.monotonic() + timeout
+        self.outbox.changed_elsewhere()  # what we know now
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, self.outside_check_s)):
+                break
+            if self.outbox.changed_elsewhere():
+                break
+        self._wake.clear()
 
     def _next_wait(self) -> float:
         """Seconds to sleep before the next round; 0 means go now."""

@@ -98,6 +98,7 @@ class Outbox:
             conn.execute(f"PRAGMA {pragma}")
         migrate(self.db)
         self._counters: dict[str, int] = {}
+        self._seen_data_version: int | None = None
         self._signing_key = kiosk_key.load_or_create_signing_key(self.dir) if writer else None
         self._order_secret = kiosk_key.load_or_create_order_secret(self.dir) if writer else b""
         self.ref_prefix = ref_prefix or reference_prefix(kiosk_id)
@@ -250,6 +251,15 @@ class Outbox:
             entries = [QueuedEntry.from_row(row) for row in rows]
             self._in_flight.update(entry.id for entry in entries)
         return entries
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (a technician's `kiosk queue retry`) committed since
+        the last call: SQLite's ``data_version`` moves only for other connections' commits."""
+        with self._lock:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        changed = self._seen_data_version is not None and version != self._seen_data_version
+        self._seen_data_version = version
+        return changed
 
     def next_due_at(self) -> float | None:
         """Wall time at which the soonest waiting entry may go, or None when none waits."""

@@ -133,6 +133,25 @@ def test_refused_entry_is_a_dead_letter_until_a_technician_retries(sim, tmp_path
     box.close()
 
 
+def test_a_retry_from_the_shell_wakes_the_running_forwarder(sim, tmp_path, portal_client):
+    """`kiosk queue retry` is another process: no listener fires, the data_version moves."""
+    wrong = write_keypair(tmp_path / "wrong.key", tmp_path / "wrong.pub")
+    box = Outbox(tmp_path / "k", kiosk_id="test-kiosk", portal_public_key=wrong)
+    bad = box.enqueue(request("01001012345"))
+    forwarder = Forwarder(box, portal_client, base_delay_s=0.05, idle_poll_s=60.0,
+                          outside_check_s=0.2).start()
+    assert wait_for(lambda: box.stats()["dead"] == 1)
+    time.sleep(0.5)
+    assert box.get(bad.local_ref).attempts == 1
+    shell = Outbox(tmp_path / "k", kiosk_id="test-kiosk", writer=False)  # as kiosk/commands/queue.py
+    assert shell.retry(bad.local_ref) is not None
+    shell.close()
+    # Long before the 60 s idle poll: the forwarder saw another connection's commit.
+    assert wait_for(lambda: box.get(bad.local_ref).attempts == 2, timeout=5)
+    forwarder.stop()
+    box.close()
+
+
 @pytest.fixture
 def fake(tmp_path):
     write_keypair(tmp_path / "p.key", tmp_path / "p.pub")
