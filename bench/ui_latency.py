@@ -37,6 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.memory_soak import wait_warm  # noqa: E402
 from kiosk.xvfb import Xvfb  # noqa: E402
 from tests.ui_sim_controller import sim_kiosk  # noqa: E402
 
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with sim_kiosk(display, Path(tempfile.mkdtemp(prefix="ui-latency-"))) as sk:
             kiosk = sk.kiosk
+            wait_warm(kiosk)  # what a start builds ahead (screens/services_cache.py)
             log_in(kiosk)
             for _ in range(args.rounds):
                 for step in VISIT:

@@ -48,7 +48,7 @@ from screens.screens import (
     PendingScreen,
     PinScreen,
 )
-from screens.services_cache import WarmUp
+from screens.services_cache import WarmUp, draw_once, lay_out_off_screen
 from screens.texts import COUNTER
 from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel, KioskScroll, PinDots
 
@@ -285,10 +285,16 @@ class KioskApp(App):
         return False
 
     def _plan_keyboards_warm_up(self) -> None:
-        """Every screen keyboard's layouts built ahead, off screen, one per main-loop turn."""
-        keyboards = [w for screen in self.manager.screens for w in screen.walk()
-                     if isinstance(w, OnScreenKeyboard)]
-        self._keyboards_warm_up.restart([keyboard.warm for keyboard in keyboards])
+        """Every screen keyboard's layouts built ahead and drawn once, off screen, one job
+        per main-loop turn; never on the screen a citizen is looking at."""
+        jobs: list[Any] = []
+        for screen in self.manager.screens:
+            if screen is self.manager.current_screen:
+                continue
+            for keyboard in (w for w in screen.walk() if isinstance(w, OnScreenKeyboard)):
+                lay_out_off_screen(screen)
+                jobs += keyboard.warm_jobs(lambda screen=screen: draw_once(screen))
+        self._keyboards_warm_up.restart(jobs)
 
     def _install_settings_keys(self, _window: Any) -> None:
         """Nothing: Kivy's App binds F1 to its settings panel (full screen, logging...),

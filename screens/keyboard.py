@@ -17,6 +17,7 @@ keyboard.kv.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
@@ -104,18 +105,24 @@ class OnScreenKeyboard(BoxLayout):
         self._layouts: dict[tuple[Any, ...], list[BoxLayout]] = {}
         super().__init__(**kwargs)
 
-    def warm(self) -> None:
-        """Build the ``warm_modes`` layouts now, so the first citizen's first field opens
-        as fast as any later one and the kiosk reaches its working size before a visit."""
-        if self.mode:
-            return  # in use: a citizen is typing
-        language = self.warm_language or App.get_running_app().ui.language
+    def warm_jobs(self, draw: Callable[[], None]) -> list[Callable[[], None]]:
+        """Jobs that build each ``warm_modes`` layout and, a main-loop turn later, ``draw`` it,
+        so the first citizen's first field opens as fast as any later one and the kiosk
+        reaches its working size before a visit. Only for a keyboard whose screen is not
+        on show (the caller's ``draw`` draws that screen off screen)."""
+        jobs: list[Callable[[], None]] = []
         for mode in self.warm_modes:
-            if mode == "text":
-                self.language = language
-            self.mode = mode  # the kv rule sets this mode's key height at once
-            self.rebuild()
-        self.hide()
+            jobs += [lambda mode=mode: self._show_layout(mode), draw]
+        jobs.append(lambda: self.hide() if self.target is None else None)
+        return jobs
+
+    def _show_layout(self, mode: str) -> None:
+        if self.target is not None:
+            return  # in use: a citizen is typing
+        if mode == "text":
+            self.language = self.warm_language or App.get_running_app().ui.language
+        self.mode = mode  # the kv rule sets this mode's key height at once
+        self.rebuild()
 
     def show_for(self, field: KioskInput, mode: str, language: str | None = None) -> None:
         """Type into ``field`` with the layout ``mode``; the text layout follows the citizen's language."""

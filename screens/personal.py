@@ -30,7 +30,7 @@ from kiosk.i18n import N_
 from kiosk.session import State
 from screens.login import KeyboardScreen, check_contacts
 from screens.services import SubPage, fill_service_rows, icon_path
-from screens.services_cache import WarmUp, lay_out_off_screen
+from screens.services_cache import WarmUp, draw_once, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable, KioskLabel
 
 STATUS_WORDS = {"received": N_("reached the portal"), "in_progress": N_("being dealt with"),
@@ -88,9 +88,10 @@ class PersonalScreen(KeyboardScreen):
         # The category tiles are catalog texts: built ahead of the first citizen, and again
         # for a newer catalog, so the first personal page costs what every later one does.
         self.warm_up = WarmUp()
+        plan = [self._warm, lambda: draw_once(self)]  # built, then laid out and drawn once
         app.controller.subscribe_catalog(
-            lambda _c: Clock.schedule_once(lambda _dt: self.warm_up.restart([self._warm])))
-        self.warm_up.restart([self._warm])
+            lambda _c: Clock.schedule_once(lambda _dt: self.warm_up.restart(plan)))
+        self.warm_up.restart(plan)
 
     def _warm(self) -> None:
         if self.parent is None:

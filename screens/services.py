@@ -31,7 +31,7 @@ from screens.keyboard import KioskInput
 from screens.payments import PaymentPanel
 from screens.screens import KioskScreen
 from screens.service_texts import money, reason_text
-from screens.services_cache import Lru, WarmUp, lay_out_off_screen
+from screens.services_cache import Lru, WarmUp, draw_once, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable
 
 FORMS_KEPT = 12  # built forms kept (a category's worth); each holds its label textures
@@ -119,8 +119,8 @@ class SubPage(KioskScreen):
 class CategoryScreen(SubPage):
     """The services of one category, as rows to tap, under the category's icon and name.
 
-    Rows are built once per category and language and kept: entering a
-    category only swaps which rows the list holds. They carry catalog
+    Rows are built once per category (relabelled when the language changes)
+    and kept: entering a category only swaps which rows the list holds. They carry catalog
     texts only, nothing about the citizen. After a start, and when the
     language changes, the categories are built ahead one per main-loop turn
     (`WarmUp`), laid out at the screen's size so their texts render once.
@@ -129,7 +129,7 @@ class CategoryScreen(SubPage):
     icon = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
-        self._rows: dict[tuple[str, str], list[ServiceRow]] = {}
+        self._rows: dict[str, tuple[str, list[ServiceRow]]] = {}  # category -> (language, rows)
         self._catalog: Any = None
         self._shown: tuple[str, str] | None = None
         self.warm_up = WarmUp()
@@ -145,28 +145,37 @@ class CategoryScreen(SubPage):
     def _plan_warm_up(self) -> None:
         catalog, language = app().controller.catalog, app().ui.language
         ids = [category.id for category in catalog.categories] if catalog is not None else []
-        self.warm_up.restart([lambda c=c: self._warm(c, language) for c in ids])
+        jobs: list[Any] = []
+        for c in ids:  # built, then (a main-loop turn later, laid out) drawn once
+            jobs += [lambda c=c: self._warm(c, language), lambda: draw_once(self)]
+        self.warm_up.restart(jobs)
 
     def _warm(self, category_id: str, language: str) -> None:
-        if self.parent is not None or (category_id, language) in self._rows:
+        if self.parent is not None or self._rows.get(category_id, ("", []))[0] == language:
             return  # on screen (it builds what it shows), or built already
         lay_out_off_screen(self)
         self._show((category_id, language))
 
     def _rows_for(self, category_id: str, language: str) -> list[ServiceRow]:
+        """A category's rows in ``language``: built once, relabelled when the language changes.
+
+        One set per category, not one per language: every set holds its
+        label textures, and a kiosk whose citizens use all three languages
+        would otherwise keep three.
+        """
         catalog = app().controller.catalog
         if catalog is not self._catalog:  # a refreshed catalog: its rows are new
             self._rows.clear()
             self._catalog = catalog
-        key = (category_id, language)
-        if key not in self._rows:
-            rows = []
-            for service in catalog.services_in(category_id):
-                row = ServiceRow()
+        services = catalog.services_in(category_id)
+        built_in, rows = self._rows.get(category_id, ("", []))
+        if not rows:
+            rows = [ServiceRow() for _ in services]
+        if built_in != language:
+            for row, service in zip(rows, services, strict=True):
                 row.show(service, language)
-                rows.append(row)
-            self._rows[key] = rows
-        return self._rows[key]
+            self._rows[category_id] = (language, rows)
+        return rows
 
     def _show(self, key: tuple[str, str] | None) -> None:
         box = self.ids.rows
@@ -207,18 +216,45 @@ class ServiceScreen(SubPage):
     payment_phase = StringProperty("loading")  # the payment panel's, for the kv rule
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         self.blocks: list[FieldBlock] = []
         self._built_for: tuple[str, str] | None = None
         self._forms: Lru[list[FieldBlock]] = Lru(FORMS_KEPT)
         self._forms_catalog: Any = None
         self._refusal = ""
+        self.warm_up = WarmUp()
+        super().__init__(**kwargs)  # last: on_kv_post plans the warm-up
 
     def on_kv_post(self, *args: Any) -> None:
         super().on_kv_post(*args)
         self.payment = PaymentPanel()
         self.payment.bind(phase=self.setter("payment_phase"))
         self.ids.payment_box.add_widget(self.payment)
+        app().controller.subscribe_catalog(lambda _c: Clock.schedule_once(lambda _dt: self._plan_warm_up()))
+        self._plan_warm_up()
+
+    def _plan_warm_up(self) -> None:
+        """As many forms as are kept, built and drawn once before the first citizen.
+
+        The first service of each category, then the second...: which ones a
+        kiosk's citizens will want is not known, but the kept forms then take
+        the memory they will always take, from the start.
+        """
+        catalog = app().controller.catalog
+        if catalog is None:
+            return
+        columns = [[s for s in catalog.services_in(c.id) if s.form and s.kind != "lookup_payment"]
+                   for c in catalog.categories]
+        picked = [column[row] for row in range(max(map(len, columns), default=0))
+                  for column in columns if row < len(column)][:FORMS_KEPT]
+        jobs: list[Any] = []
+        for service in picked:
+            jobs += [lambda service=service: self._warm_form(service), lambda: draw_once(self)]
+        self.warm_up.restart(jobs)
+
+    def _warm_form(self, service: Any) -> None:
+        if self.parent is None and self.mode == "form" and service.id not in self._forms:
+            lay_out_off_screen(self)
+            self._show_form(service)
 
     def on_pre_enter(self, *_args: Any) -> None:
         controller = app().controller
@@ -242,7 +278,8 @@ class ServiceScreen(SubPage):
         self.relabel()
 
     def _show_form(self, service: Any) -> None:
-        """The service's form with every field empty: built the first time, then reused."""
+        """The service's form with every field empty: built the first time (or ahead, by
+        `_warm_form`), then reused."""
         catalog = app().controller.catalog
         if catalog is not self._forms_catalog:  # a refreshed catalog may have changed the fields
             self._forms.clear()

@@ -98,6 +98,19 @@ class WarmUp:
                 _PENDING.discard(self)
 
 
+def draw_once(widget: Any) -> None:
+    """Draw a widget built ahead once, into an off-screen buffer that is then dropped.
+
+    Under Mesa's software OpenGL a label's texture costs its memory when it is
+    first drawn, not when it is made: without this the first visits after a
+    start grew the kiosk by ~100 MB each while nothing new was built.
+    Kivy's own export_as_image: it takes the canvas out of its parent and puts
+    it back. (A buffer kept across draws measured worse, for reasons not found.)
+    """
+    if widget.parent is None and widget.width > 1 and widget.height > 1:
+        widget.export_as_image()
+
+
 def lay_out_off_screen(screen: Any) -> None:
     """Give a screen that was never shown the size it will have, so its lists lay out now.
 

@@ -38,16 +38,18 @@ def test_scrolling_keeps_one_bar_colour_listener() -> None:
 def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_display: str, tmp_path) -> None:
     """What every visit shows and the screens keep is built while the attract screen waits.
 
-    The category lists were built ahead already; the personal page's tiles
-    and every keyboard's layouts were built by the first citizen's visit.
-    `warming_up` in the state says when it is all there (the memory benches
-    read their start figure after it).
+    The category lists were built ahead already; the personal page's tiles,
+    every keyboard's layouts and the kept forms were built by the first
+    citizens' visits. All are now built and drawn once (under software GL a
+    texture's memory comes at its first draw) before `warming_up` in the
+    state turns false; the memory benches read their start figure after it.
     """
     from bench.memory_soak import PROBE_ENV, probe, wait_warm
     from devices.printer_sim import start_printer_sim
     from kiosk.catalog import Catalog
     from kiosk.portal import simulator
     from kiosk.portal.simulator.seed import load_catalog
+    from screens.services import FORMS_KEPT
     from tests.ui_sim_controller import config_for
     from tests.xvfb import run_kiosk
 
@@ -70,3 +72,5 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
     assert widgets.get("CategoryTile") == len(catalog.categories)
     # Keyboards: Georgian text, English text (password), the four number pads, e-mail.
     assert widgets.get("KeyboardKey", 0) > 200
+    # As many forms as the service screen keeps, each with at least one field.
+    assert widgets.get("FieldBlock", 0) >= FORMS_KEPT
