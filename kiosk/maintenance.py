@@ -27,11 +27,12 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kiosk import __version__
+from kiosk.action_result import ActionResult, not_available
+from kiosk.i18n import N_
 from kiosk.logs import redact
 from kiosk.recent_errors import RecentErrors
 
@@ -41,22 +42,6 @@ log = logging.getLogger("kiosk.maintenance")
 # own tells a technician reading `systemctl status` that it was asked for.
 RESTART_EXIT_CODE = 75  # EX_TEMPFAIL
 SETTINGS_FILE = "maintenance-settings.json"
-
-
-# ------------------------------------------------------------------ results
-@dataclass(frozen=True)
-class ActionResult:
-    """What the screen shows after a button: ``ok``, a sentence for the technician, and data."""
-
-    action: str
-    ok: bool
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)
-    available: bool = True  # False: the part this action needs is not in this kiosk
-
-
-def _not_available(action: str, part: str) -> ActionResult:
-    return ActionResult(action, False, f"not available: this kiosk has no {part}", available=False)
 
 
 class Maintenance:
@@ -95,7 +80,8 @@ class Maintenance:
             result = work()
         except Exception as exc:  # the button's promise: an answer, never a crash
             log.warning("maintenance action %s failed: %s", action, type(exc).__name__)
-            result = ActionResult(action, False, f"failed: {type(exc).__name__}")
+            result = ActionResult(action, False, N_("failed: {error}"),
+                                  values={"error": type(exc).__name__})
         if record:
             self._record(action, ok=result.ok, available=result.available, **details)
         return result
@@ -133,7 +119,7 @@ class Maintenance:
             machine = self.controller.machine
             if str(machine.state) == "out_of_service" and self.controller.config_error is None:
                 machine.back_in_service()
-            return ActionResult("leave", True, "back in service")
+            return ActionResult("leave", True, N_("back in service"))
         return self._audited("leave", work)
 
     # ------------------------------------------------------------ looking
@@ -152,7 +138,7 @@ class Maintenance:
                       "reader": self._reader_report(), "printer": self._printer_report(),
                       "portal": self._portal_report(live_portal), "queue": self._queue_report(),
                       "disk": self._disk_report(), "recent_errors": self.recent_errors.recent()}
-            return ActionResult("status_report", True, "status collected", report)
+            return ActionResult("status_report", True, N_("status collected"), report)
         return self._audited("status_report", work, record=audit)
 
     def _reader_report(self) -> dict[str, Any]:
@@ -212,28 +198,29 @@ class Maintenance:
     def test_print(self, language: str | None = None) -> ActionResult:
         """A made-up receipt (no real person): paper, fonts, cutter. Not journaled."""
         if self.parts.printer is None:
-            return self._audited("test_print", lambda: _not_available("test_print", "printer"))
+            return self._audited("test_print", lambda: not_available("test_print", "printer"))
 
         def work() -> ActionResult:
             from devices.receipt import example_receipt
 
             lang = language or self.controller.machine.default_language
             self.parts.printer.print_receipt(example_receipt(lang))
-            return ActionResult("test_print", True, "test receipt printed")
+            return ActionResult("test_print", True, N_("test receipt printed"))
         return self._audited("test_print", work)
 
     def recent_receipts(self, n: int = 10) -> ActionResult:
         """The journal's newest receipts (metadata only) for the reprint list."""
         journal = self.parts.journal
         if journal is None:
-            return _not_available("recent_receipts", "receipt journal")
+            return not_available("recent_receipts", "receipt journal")
         entries = [e.__dict__ for e in journal.recent(n)]
-        return ActionResult("recent_receipts", True, f"{len(entries)} receipts", {"receipts": entries})
+        return ActionResult("recent_receipts", True, N_("{count} receipts"), {"receipts": entries},
+                            values={"count": len(entries)})
 
     def reprint(self, receipt_id: int) -> ActionResult:
         """Print one kept receipt again (the citizen is often still standing there)."""
         if self.parts.journal is None or self.parts.printer is None:
-            return self._audited("reprint", lambda: _not_available(
+            return self._audited("reprint", lambda: not_available(
                 "reprint", "receipt journal" if self.parts.journal is None else "printer"),
                 receipt_id=receipt_id)
 
@@ -241,13 +228,14 @@ class Maintenance:
             from kiosk.receipt_journal import reprint
 
             reprint(self.parts.journal, self.parts.printer, receipt_id)
-            return ActionResult("reprint", True, f"receipt {receipt_id} printed again")
+            return ActionResult("reprint", True, N_("receipt {receipt_id} printed again"),
+                                values={"receipt_id": receipt_id})
         return self._audited("reprint", work, receipt_id=receipt_id)
 
     def reprint_recent(self, n: int = 1) -> ActionResult:
         """Reprint the newest ``n`` receipts, oldest of them first; stops at the first failure."""
         if self.parts.journal is None or self.parts.printer is None:
-            return self._audited("reprint_recent", lambda: _not_available(
+            return self._audited("reprint_recent", lambda: not_available(
                 "reprint_recent", "receipt journal" if self.parts.journal is None else "printer"), n=n)
 
         def work() -> ActionResult:
@@ -260,11 +248,12 @@ class Maintenance:
                     reprint(self.parts.journal, self.parts.printer, receipt_id)
                 except Exception as exc:
                     return ActionResult("reprint_recent", False,
-                                        f"receipt {receipt_id} not printed: {type(exc).__name__}",
-                                        {"printed": done, "failed": receipt_id})
+                                        N_("receipt {receipt_id} not printed: {error}"),
+                                        {"printed": done, "failed": receipt_id},
+                                        values={"receipt_id": receipt_id, "error": type(exc).__name__})
                 done.append(receipt_id)
-            return ActionResult("reprint_recent", True, f"{len(done)} receipts printed again",
-                                {"printed": done})
+            return ActionResult("reprint_recent", True, N_("{count} receipts printed again"),
+                                {"printed": done}, values={"count": len(done)})
         return self._audited("reprint_recent", work, n=n)
 
     # ------------------------------------------------------------ the queue
@@ -272,34 +261,35 @@ class Maintenance:
         """Wake the forwarder now (it still honours a Retry-After the portal asked for)."""
         forwarder = self.parts.forwarder
         if forwarder is None:
-            return self._audited("send_queue_now", lambda: _not_available("send_queue_now", "forwarder"))
+            return self._audited("send_queue_now", lambda: not_available("send_queue_now", "forwarder"))
 
         def work() -> ActionResult:
             if self.parts.network is not None:
                 self.parts.network.poke()
             forwarder.send_now()
             pending = self.parts.outbox.count("pending") if self.parts.outbox is not None else None
-            return ActionResult("send_queue_now", True, "sending started", {"pending": pending})
+            return ActionResult("send_queue_now", True, N_("sending started"), {"pending": pending})
         return self._audited("send_queue_now", work)
 
     def retry_dead(self, ref: str) -> ActionResult:
         """Send one dead letter again, by local reference or row number."""
         outbox = self.parts.outbox
         if outbox is None:
-            return self._audited("retry_dead", lambda: _not_available("retry_dead", "outbox"), ref=ref)
+            return self._audited("retry_dead", lambda: not_available("retry_dead", "outbox"), ref=ref)
 
         def work() -> ActionResult:
             entry = outbox.retry(ref)
             if entry is None:
-                return ActionResult("retry_dead", False, f"no dead letter {ref}")
-            return ActionResult("retry_dead", True, f"{entry.local_ref} will be sent again")
+                return ActionResult("retry_dead", False, N_("no dead letter {ref}"), values={"ref": ref})
+            return ActionResult("retry_dead", True, N_("{ref} will be sent again"),
+                                values={"ref": entry.local_ref})
         return self._audited("retry_dead", work, ref=ref)
 
     def export_dead(self, path: str | os.PathLike[str]) -> ActionResult:
         """Dead letters (sealed, as `kiosk queue export`) to a file only the kiosk user can read."""
         outbox = self.parts.outbox
         if outbox is None:
-            return self._audited("export_dead", lambda: _not_available("export_dead", "outbox"))
+            return self._audited("export_dead", lambda: not_available("export_dead", "outbox"))
 
         def work() -> ActionResult:
             from kiosk.commands.queue import export
@@ -309,7 +299,8 @@ class Maintenance:
                 count = export(outbox, "dead", out)
                 out.flush()
                 os.fsync(out.fileno())
-            return ActionResult("export_dead", True, f"{count} dead letters written", {"count": count})
+            return ActionResult("export_dead", True, N_("{count} dead letters written"), {"count": count},
+                                values={"count": count})
         return self._audited("export_dead", work, path=os.fspath(path))
 
     # ------------------------------------------------------------ the card
@@ -323,20 +314,21 @@ class Maintenance:
         reader = self.parts.reader
         state = getattr(reader, "state", None)
         if reader is None or state is None:
-            return self._audited("test_card", lambda: _not_available("test_card", "card reader"))
+            return self._audited("test_card", lambda: not_available("test_card", "card reader"))
         card = getattr(state, "card", None)
         atr = state.atr.hex(" ").upper() if getattr(state, "atr", None) else None
         profile = getattr(getattr(card, "profile", None), "name", None)
 
         def work() -> ActionResult:
             if card is None:
-                return ActionResult("test_card", False, f"no readable card: {state.status}",
-                                    {"status": str(state.status), "atr": atr})
+                return ActionResult("test_card", False, N_("no readable card: {status}"),
+                                    {"status": str(state.status), "atr": atr},
+                                    values={"status": str(state.status)})
             from cryptography import x509
 
             certificate = x509.load_der_x509_certificate(card.read_auth_certificate())
             tries = int(card.pin_tries_left())
-            return ActionResult("test_card", True, "card read", {
+            return ActionResult("test_card", True, N_("card read"), {
                 "atr": atr, "profile": profile, "pin_tries_left": tries,
                 "subject": certificate.subject.rfc4514_string(),
                 "not_after": certificate.not_valid_after_utc.isoformat()})
@@ -350,10 +342,12 @@ class Maintenance:
             allowed = self.controller.config.kiosk.languages
             if language not in allowed:
                 return ActionResult("set_default_language", False,
-                                    f"{language!r} is not one of this kiosk's languages {list(allowed)}")
+                                    N_("{language} is not one of this kiosk's languages: {allowed}"),
+                                    values={"language": repr(language), "allowed": ", ".join(allowed)})
             self._apply_language(language)
             self._save_settings({"default_language": language})
-            return ActionResult("set_default_language", True, f"visits now start in {language}")
+            return ActionResult("set_default_language", True, N_("visits now start in {language}"),
+                                values={"language": language})
         return self._audited("set_default_language", work, language=language)
 
     def _apply_language(self, language: str) -> None:
@@ -407,7 +401,7 @@ class Maintenance:
             except Exception:  # noqa: S110 - a closed stream must not stop the restart
                 pass
         self._exit(RESTART_EXIT_CODE)
-        return ActionResult("restart_app", True, "restarting")
+        return ActionResult("restart_app", True, N_("restarting"))
 
     def close(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)

@@ -33,8 +33,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
+from kiosk.action_result import ActionResult
 from kiosk.i18n import translate
-from kiosk.maintenance import ActionResult
 from screens.maintenance_door import M_, HiddenDoor, TechnicianPinPad, TechPinDots
 from screens.screens import KioskScreen
 
@@ -198,7 +198,7 @@ class MaintenanceScreen(KioskScreen):
         verdict = tm("done", language) if result.ok else tm("failed", language)
         details = "".join(f"\n{key}: {value}" for key, value in result.data.items()
                           if key in ("atr", "profile", "pin_tries_left", "subject", "not_after", "path"))
-        self.result_text = f"{name}: {verdict}. {result.message}{details}"
+        self.result_text = f"{name}: {verdict}. {result.text(language)}{details}"
         self.result_ok = result.ok
 
     def test_print(self) -> None:
@@ -259,7 +259,7 @@ def _retry_all(maintenance: Any, refs: list[str]) -> ActionResult:
 def _export_to(maintenance: Any, path: Path) -> ActionResult:
     result = maintenance.export_dead(path)
     data = dict(result.data, path=str(path)) if result.ok else result.data
-    return ActionResult(result.action, result.ok, result.message, data, result.available)
+    return ActionResult(result.action, result.ok, result.message, data, result.available, result.values)
 
 
 def _back_to_citizens(app: KioskApp) -> None:

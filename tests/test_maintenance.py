@@ -126,7 +126,8 @@ def test_test_print_reaches_the_paper_or_says_why_not(rig) -> None:
     assert result.ok and len(printer_sim.wait_for_receipts(1)) == 1
     printer_sim.set_status("paper_out")
     result = maintenance.test_print()
-    assert not result.ok and "PaperOut" in result.message
+    assert not result.ok and result.text("en") == "failed: PaperOut"
+    assert result.text("ka") == "ვერ შესრულდა: PaperOut"  # the screen shows the technician's language
     assert len(printer_sim.receipts()) == 1
     assert [d["ok"] for a, d in actions(maintenance) if a == "test_print"] == [True, False]
 
@@ -256,7 +257,8 @@ def test_a_kiosk_without_parts_answers_not_available(tmp_path: Path) -> None:
         results = [maintenance.test_print(), maintenance.reprint_recent(1), maintenance.send_queue_now(),
                    maintenance.retry_dead("x"), maintenance.export_dead(tmp_path / "x"),
                    maintenance.test_card(), maintenance.recent_receipts()]
-        assert all(not r.ok and not r.available and "not available" in r.message for r in results)
+        assert all(not r.ok and not r.available and "not available" in r.text() for r in results)
+        assert all(r.text("ru").startswith("недоступно") for r in results)
         report = maintenance.status_report()
         assert report.ok and report.data["printer"]["status"] == "not configured"
         assert report.data["queue"] == {"available": False} and report.data["portal"]["up"] is None
@@ -278,3 +280,20 @@ def test_gate_from_config_uses_the_storage_dir(rig) -> None:
     maintenance.open_with_pin(bytearray(b"1111"))
     assert isinstance(maintenance.gate, TechnicianGate)
     assert (Path(maintenance.controller.config.storage.dir) / "technician-lockout.json").exists()
+
+
+def test_every_action_result_sentence_is_in_the_maintenance_catalog_in_three_languages() -> None:
+    """The screen shows ActionResult.text(language): each msgid the core can return is translated."""
+    import ast
+
+    from kiosk.i18n import LOCALE_DIR, parse_po
+
+    kiosk_dir = Path(__file__).parent.parent / "kiosk"
+    msgids = {node.args[0].value
+              for name in ("maintenance.py", "action_result.py")
+              for node in ast.walk(ast.parse((kiosk_dir / name).read_text(encoding="utf-8")))
+              if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "N_"}
+    assert len(msgids) >= 20
+    for lang in ("en", "ka", "ru"):
+        catalog = parse_po((LOCALE_DIR / lang / "LC_MESSAGES" / "maintenance.po").read_text(encoding="utf-8"))
+        assert sorted(msgids - set(catalog)) == [], lang
