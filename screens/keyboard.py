@@ -117,8 +117,8 @@ class OnScreenKeyboard(BoxLayout):
         return jobs
 
     def _show_layout(self, mode: str) -> None:
-        if self.target is not None:
-            return  # in use: a citizen is typing
+        if self.target is not None or self.get_root_window() is not None:
+            return  # in use, or its screen is on show: never a keyboard the citizen did not ask for
         if mode == "text":
             self.language = self.warm_language or App.get_running_app().ui.language
         self.mode = mode  # the kv rule sets this mode's key height at once

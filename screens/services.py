@@ -120,10 +120,11 @@ class CategoryScreen(SubPage):
     """The services of one category, as rows to tap, under the category's icon and name.
 
     Rows are built once per category (relabelled when the language changes)
-    and kept: entering a category only swaps which rows the list holds. They carry catalog
-    texts only, nothing about the citizen. After a start, and when the
-    language changes, the categories are built ahead one per main-loop turn
-    (`WarmUp`), laid out at the screen's size so their texts render once.
+    and kept: entering a category only swaps which rows the list holds. They
+    carry catalog texts only, nothing about the citizen. After a start, a new
+    catalog or a language change, the categories are built ahead one per
+    main-loop turn (`WarmUp`), laid out at the screen's size so their texts
+    render once, and drawn once off screen (`draw_once`).
     """
 
     icon = StringProperty("")
@@ -132,6 +133,7 @@ class CategoryScreen(SubPage):
         self._rows: dict[str, tuple[str, list[ServiceRow]]] = {}  # category -> (language, rows)
         self._catalog: Any = None
         self._shown: tuple[str, str] | None = None
+        self._to_draw = False  # rows built ahead, not drawn yet
         self.warm_up = WarmUp()
         super().__init__(**kwargs)  # last: on_kv_post plans the warm-up
 
@@ -147,14 +149,22 @@ class CategoryScreen(SubPage):
         ids = [category.id for category in catalog.categories] if catalog is not None else []
         jobs: list[Any] = []
         for c in ids:  # built, then (a main-loop turn later, laid out) drawn once
-            jobs += [lambda c=c: self._warm(c, language), lambda: draw_once(self)]
+            jobs += [lambda c=c: self._warm(c, language), self._draw_warmed]
         self.warm_up.restart(jobs)
 
     def _warm(self, category_id: str, language: str) -> None:
-        if self.parent is not None or self._rows.get(category_id, ("", []))[0] == language:
+        built = (self._catalog is app().controller.catalog
+                 and self._rows.get(category_id, ("", []))[0] == language)
+        if self.parent is not None or built:
             return  # on screen (it builds what it shows), or built already
         lay_out_off_screen(self)
         self._show((category_id, language))
+        self._to_draw = True
+
+    def _draw_warmed(self) -> None:
+        if self._to_draw:
+            self._to_draw = False
+            draw_once(self)
 
     def _rows_for(self, category_id: str, language: str) -> list[ServiceRow]:
         """A category's rows in ``language``: built once, relabelled when the language changes.
@@ -221,6 +231,7 @@ class ServiceScreen(SubPage):
         self._forms: Lru[list[FieldBlock]] = Lru(FORMS_KEPT)
         self._forms_catalog: Any = None
         self._refusal = ""
+        self._to_draw = False  # a form built ahead, not drawn yet
         self.warm_up = WarmUp()
         super().__init__(**kwargs)  # last: on_kv_post plans the warm-up
 
@@ -248,13 +259,19 @@ class ServiceScreen(SubPage):
                   for column in columns if row < len(column)][:FORMS_KEPT]
         jobs: list[Any] = []
         for service in picked:
-            jobs += [lambda service=service: self._warm_form(service), lambda: draw_once(self)]
+            jobs += [lambda service=service: self._warm_form(service), self._draw_warmed]
         self.warm_up.restart(jobs)
 
     def _warm_form(self, service: Any) -> None:
         if self.parent is None and self.mode == "form" and service.id not in self._forms:
             lay_out_off_screen(self)
             self._show_form(service)
+            self._to_draw = True
+
+    def _draw_warmed(self) -> None:
+        if self._to_draw:
+            self._to_draw = False
+            draw_once(self)
 
     def on_pre_enter(self, *_args: Any) -> None:
         controller = app().controller

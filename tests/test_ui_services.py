@@ -338,3 +338,18 @@ def test_with_several_requests_listed_every_home_control_stays_in_reach(sk: SimK
         assert {"logout", "edit-contact", "help", "search"} <= ids, f"large text {large}: {sorted(ids)}"
         assert [str(v) for v in errors(check_state(state)) if not v.widget_id.startswith("request-")] == []
     kiosk.tap("a11y-large-text")
+
+
+def test_the_warm_up_never_opens_a_keyboard_on_the_screen_a_citizen_sees(kiosk: Any) -> None:
+    """A language change plans the keyboards' warm-up for the screens not on show; a citizen
+    who opens a form while those jobs run must not get a keyboard nobody asked for."""
+    for language in ("en", "ka"):
+        kiosk.tap(f"lang-{language}")  # plans the warm-up of the service screen's keyboard
+        open_service(kiosk, "personal", "letter-to-agency")
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            keys = [w["id"] for w in kiosk.state()["widgets"] if w["id"].startswith("keyboard-")]
+            assert keys == [], f"a keyboard opened by itself ({language}): {keys[:5]}"
+            time.sleep(0.05)
+        kiosk.tap("home")
+        kiosk.wait(screen="home")
