@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.fieldtrial.report import find_secrets, table, wrong_pin  # noqa: E402
-from bench.fieldtrial.stand import KIOSK_ID, Person, Stand, Supervisor  # noqa: E402
+from bench.fieldtrial.stand import KIOSK_ID, Person, Stand, Supervisor, identities  # noqa: E402
 from bench.fieldtrial.visits import Driver, KioskDied, LeakWatch, Outcome, Stuck, Visits  # noqa: E402
 
 CATEGORIES = ("personal", "family", "health", "social", "property", "business", "taxes", "fines",
@@ -48,6 +48,8 @@ PORTAL_FAULTS = (("down", {}, 2), ("slow", {"delay_s": 1.5}, 1),
                  ("unavailable503", {"retry_after_s": 1, "count": 4}, 0),
                  ("drop_after_process", {"count": 1}, 0), ("error500", {"count": 2}, 0))
 
+
+DEMO_PASSWORD = "demo-1234"  # the simulator's seeded "demo" citizen
 
 # Kivy builds screens, glyph atlases and textures the first time each is shown: the first
 # visits after a start grow the process by ~130 MB. Growth is also reported after these.
@@ -76,7 +78,7 @@ class Trial:
 
         started = time.monotonic()
         self.stand.start()
-        demo = Person("demo", "01001012345", "ნინო", "ბერიძე", "", "demo", "demo-1234")
+        demo = Person("demo", "01001012345", "ნინო", "ბერიძე", "", "demo", DEMO_PASSWORD)
         self.persons = [*self.stand.persons, demo]
         xvfb = Xvfb(1080, 1920)
         display = xvfb.start()
@@ -349,15 +351,40 @@ class Trial:
         }
 
     def _searched_files(self) -> list[Path]:
-        """The kiosk's logs (its stdout/stderr, Kivy's), its storage files, pcscd's log, any core."""
-        roots = [self.out / "kiosk", self.stand.storage, self.stand.pcsc.log_path]
-        files: list[Path] = []
-        for root in roots:
-            if root.is_file():
-                files.append(root)
-            elif root.is_dir():
-                files += [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
-        return files
+        return searched_files(self.out / "kiosk", self.stand.storage, self.stand.pcsc.log_path)
+
+
+def searched_files(*roots: Path) -> list[Path]:
+    """The kiosk's logs (its stdout/stderr, Kivy's), its storage files, pcscd's log, any core."""
+    files: list[Path] = []
+    for root in roots:
+        if root.is_file():
+            files.append(root)
+        elif root.is_dir():
+            files += [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    return files
+
+
+def recheck(out: Path, seed: int) -> int:
+    """The PIN and password search of a finished run, again, over the same files.
+
+    The citizens' secrets are drawn again from the seed (bench/fieldtrial/stand.py
+    `identities`). Wrong PINs typed before the PIN-alphabet `wrong_pin` were each
+    digit + 1 mod 10: both forms are searched.
+    """
+    result = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    people = identities(random.Random(seed + 1), Stand.PERSONS)
+    pins = {pin for _, pin, _ in people}
+    legacy_wrong = {"".join(str((int(c) + 1) % 10) for c in pin) for pin in pins}
+    secrets = pins | {wrong_pin(pin) for pin in pins} | legacy_wrong
+    secrets |= {password for *_, password in people} | {DEMO_PASSWORD}
+    hits = find_secrets(searched_files(out / "kiosk", out / "stand" / "storage",
+                                       *sorted((out / "stand").glob("*pcscd*.log"))), secrets)
+    print(f"PIN or password found before this search: {result['pin_found']}; now: {len(hits)}")
+    result["pin_found"], result["pin_hits"] = len(hits), hits[:10]
+    (out / "result.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    print(table(result))
+    return 1 if hits else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -371,7 +398,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=0, help="let no more citizens in after "
                         "this many minutes (0: no limit)")
     parser.add_argument("--progress", type=int, default=0, help="print a line every N citizens")
+    parser.add_argument("--recheck", metavar="DIR", help="search a finished run's files (DIR, its "
+                        "--out) again for its citizens' secrets, after a change to the search; "
+                        "updates DIR/result.json and prints the table")
     args = parser.parse_args(argv)
+    if args.recheck:
+        return recheck(Path(args.recheck), args.seed)
     out = Path(args.out or tempfile.mkdtemp(prefix="field-trial-"))
     out.mkdir(parents=True, exist_ok=True)
     result = Trial(args, out).run()

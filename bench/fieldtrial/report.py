@@ -4,6 +4,12 @@ PINs are searched for as whole tokens (not inside a longer number), in
 every byte of the kiosk's logs and storage, so a PIN that slipped into a
 log line, a database row or a crash report is found whatever the encoding
 around it; a hit is reported with its context, the PIN itself masked.
+
+The one four-digit token the kiosk writes everywhere is the counter at the
+end of a local reference (KT-2611-0456): the 1,000-citizen run found 23
+"PINs" there, all wrong-PIN variants equal to a reference's counter. Those
+positions are skipped, and wrong PINs now use the PIN alphabet (no 0 or 1)
+so they cannot equal a counter below 2222 anyway.
 """
 
 from __future__ import annotations
@@ -12,9 +18,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+PIN_DIGITS = "23456789"  # bench/fieldtrial/stand.py draws PINs from these
+# What precedes the counter of a local reference: prefix, hyphen, YYMM, hyphen.
+_LOCAL_REF_HEAD = re.compile(rb"[A-Z0-9]{2,8}-[0-9]{4}-\Z")
+
 
 def wrong_pin(pin: str) -> str:
-    return "".join(str((int(c) + 1) % 10) for c in pin)
+    """Every digit one further along the PIN alphabet: wrong, and still no 0 or 1."""
+    return "".join(PIN_DIGITS[(PIN_DIGITS.index(c) + 1) % len(PIN_DIGITS)] for c in pin)
 
 
 def find_secrets(files: list[Path], secrets: set[str]) -> list[dict[str, str]]:
@@ -26,6 +37,8 @@ def find_secrets(files: list[Path], secrets: set[str]) -> list[dict[str, str]]:
         data = path.read_bytes()
         for secret, pattern in patterns.items():
             for match in pattern.finditer(data):
+                if _LOCAL_REF_HEAD.search(data[max(0, match.start() - 16):match.start()]):
+                    continue  # a reference's counter, not a PIN (see above)
                 context = data[max(0, match.start() - 40):match.end() + 20]
                 hits.append({"file": str(path), "secret": "*" * len(secret),
                              "context": context.decode("utf-8", "replace").replace(secret, "####")})

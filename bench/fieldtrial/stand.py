@@ -63,10 +63,28 @@ def _pin(rng: random.Random, taken: set[str]) -> str:
             return pin
 
 
+def identities(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
+    """(personal number, PIN, password) of each test citizen, drawn from ``rng`` in order:
+    the same seed gives the same citizens, so a finished run's secrets can be searched again."""
+    pins: set[str] = set()
+    numbers: set[str] = set()
+    drawn = []
+    for _ in range(count):
+        while True:
+            number = "".join(rng.choice("0123456789") for _ in range(11))
+            if number[:3] + number[-3:] not in numbers:
+                numbers.add(number[:3] + number[-3:])
+                break
+        drawn.append((number, _pin(rng, pins), f"pw-{rng.randrange(10**8):08d}"))
+    return drawn
+
+
 class Stand:
     """Portal simulator, printer stand-in, pcscd + vpcd and the cards; `config_path` for the kiosk."""
 
-    def __init__(self, workdir: Path, rng: random.Random, persons: int = 8) -> None:
+    PERSONS = 8  # test citizens with a card, a PIN and a password
+
+    def __init__(self, workdir: Path, rng: random.Random, persons: int = PERSONS) -> None:
         self.workdir, self.rng, self.person_count = workdir, rng, persons
         self.portal: Any = None
         self.printer: Any = None
@@ -100,17 +118,10 @@ class Stand:
         from devices.virtual_card import VirtualCard
         from kiosk.portal.simulator.store import hash_password
 
-        pins: set[str] = set()
-        numbers: set[str] = set()
         store = self.portal.store
-        for n in range(self.person_count):
-            while True:
-                number = "".join(self.rng.choice("0123456789") for _ in range(11))
-                if number[:3] + number[-3:] not in numbers:
-                    numbers.add(number[:3] + number[-3:])
-                    break
+        for n, (number, pin, password) in enumerate(identities(self.rng, self.person_count)):
             person = Person(f"p{n}", number, GIVEN[n % len(GIVEN)], SURNAMES[n % len(SURNAMES)],
-                            _pin(self.rng, pins), f"citizen{n}", f"pw-{self.rng.randrange(10**8):08d}")
+                            pin, f"citizen{n}", password)
             pki.issue_citizen(person.key, number, person.given_name, person.surname)
             person.card = VirtualCard.from_pki(pki.dir, person.key, person.pin, port)
             store.ensure_citizen(number, person.given_name, person.surname)

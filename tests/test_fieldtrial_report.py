@@ -1,0 +1,31 @@
+"""The field trial's secret search: a PIN anywhere is found, a reference's counter is not a PIN."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from bench.fieldtrial.report import PIN_DIGITS, find_secrets, wrong_pin
+from bench.fieldtrial.stand import identities
+
+
+def test_a_pin_is_found_in_a_log_line_or_a_database_but_not_as_a_references_counter(tmp_path: Path) -> None:
+    log = tmp_path / "kiosk.log"
+    log.write_bytes(b'level=info msg="submissions delivered" refs=KT-2611-0456,KT-2611-2345\n'
+                    b'level=error msg="card" detail=pin=2345\n')
+    wal = tmp_path / "outbox.db-wal"
+    wal.write_bytes(b"\x00\x01KT-2611-0456\x00printed\x002345\x07")
+    hits = find_secrets([log, wal], {"2345", "0456"})
+    assert [(Path(h["file"]).name, h["context"].count("####")) for h in hits] == [
+        ("kiosk.log", 2), ("outbox.db-wal", 1)]  # the free 2345s; no counter, and never 0456
+    assert all("2345" not in h["context"] for h in hits)  # the PIN itself is masked
+
+
+def test_wrong_pins_differ_in_every_digit_and_use_the_pin_alphabet() -> None:
+    for _, pin, _ in identities(random.Random(7), 50):
+        wrong = wrong_pin(pin)
+        assert set(wrong) <= set(PIN_DIGITS) and all(a != b for a, b in zip(pin, wrong, strict=True))
+
+
+def test_the_same_seed_draws_the_same_citizens() -> None:
+    assert identities(random.Random(20261127), 8) == identities(random.Random(20261127), 8)
