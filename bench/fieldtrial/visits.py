@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.fieldtrial.report import wrong_pin
 from kiosk.automation import AutomationClient
 
 REF = re.compile(r"\bK[0-9A-Z]-\d{4}-\d{4,}\b")
@@ -198,7 +199,7 @@ class Visits:
             out.notes.append("card_error_screen")
             return False
         if wrong_first:
-            self.d.type("pin-input", _wrong(person.pin))
+            self.d.type("pin-input", wrong_pin(person.pin))
             self.d.tap("pin-ok")
             if self.d.wait_screen("pin", "authenticating", "error", timeout_s=20) != "pin":
                 self.d.wait_screen("pin", "error", timeout_s=20)
@@ -257,7 +258,7 @@ class Visits:
             screen = self.d.wait_screen("pin", "pin_blocked", "error", timeout_s=30)
             if screen != "pin":
                 break
-            self.d.type("pin-input", _wrong(person.pin))
+            self.d.type("pin-input", wrong_pin(person.pin))
             self.d.tap("pin-ok")
             self.d.wait_screen("pin", "pin_blocked", "error", "authenticating", timeout_s=30)
             time.sleep(0.2)
@@ -402,7 +403,3 @@ class Visits:
         if kind == "amount_gel":
             return f"{rng.randrange(10, 500)}.50"
         return ""
-
-
-def _wrong(pin: str) -> str:
-    return "".join(str((int(c) + 1) % 10) for c in pin)
