@@ -192,8 +192,8 @@ def _load_certificate(der: bytes) -> x509.Certificate | None:
             cert = x509.load_der_x509_certificate(der)
             _ = (cert.issuer, cert.subject, cert.not_valid_before_utc, cert.not_valid_after_utc)
             serial = cert.serial_number
-    except (ValueError, TypeError):  # TypeError: a name attribute turned into a BIT STRING
-        return None
+    except (ValueError, TypeError, x509.InvalidVersion):  # TypeError: a name attribute turned
+        return None                                        # into a BIT STRING; a version not 1-3
     return cert if serial > 0 else None
 
 
@@ -221,8 +221,8 @@ def verify_card_signature(certificate_der: bytes, data: bytes, signature: bytes)
         if not isinstance(key, rsa.RSAPublicKey):
             return False
         key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-    except (ValueError, InvalidSignature, UnsupportedAlgorithm):  # a key type cryptography cannot load
-        return False
+    except (ValueError, InvalidSignature, UnsupportedAlgorithm, x509.InvalidVersion):
+        return False  # not DER, a key type cryptography cannot load, a version it does not know
     return True
 
 

@@ -131,7 +131,7 @@ def open_and_verify(
 def _verify_card(card: Mapping[str, Any], data: bytes) -> None:
     try:
         certificate = x509.load_der_x509_certificate(_unb64(card.get("certificate"), "card.certificate"))
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise EnvelopeError("the card certificate is not DER") from exc
     public = certificate.public_key()
     if not isinstance(public, rsa.RSAPublicKey):

@@ -224,6 +224,16 @@ def test_a_serial_number_of_zero_or_below_is_a_bad_certificate(pki, first_serial
     assert store.validity(damaged_der).verdict is Verdict.BAD_CERTIFICATE
 
 
+def test_a_certificate_of_an_unknown_version_is_a_bad_certificate(pki) -> None:
+    """Found by a long hunt: version 4 (byte 3) raised x509.InvalidVersion, not a ValueError."""
+    _, store, der = pki
+    at = der.index(b"\xa0\x03\x02\x01\x02") + 4
+    damaged_der = der[:at] + b"\x03" + der[at + 1:]
+    assert store.check(damaged_der).verdict is Verdict.BAD_CERTIFICATE
+    assert store.validity(damaged_der).verdict is Verdict.BAD_CERTIFICATE
+    assert verify_card_signature(damaged_der, b"data", b"\x00" * 256) is False
+
+
 CITIZEN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 extension_choices = st.sampled_from([
     x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, b"\x03\x02"),

@@ -66,7 +66,7 @@ class CardVerifier:
         """The certificate if it chains to the root, is in its validity period and not revoked."""
         try:
             cert = x509.load_der_x509_certificate(der)
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise Rejected("unknown_issuer", "the certificate cannot be parsed") from exc
         try:
             cert.verify_directly_issued_by(self.auth_ca)
