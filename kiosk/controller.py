@@ -154,11 +154,7 @@ class KioskController:
             if new == self.status:
                 return
             self.status = new
-        for listener in list(self._status_listeners):
-            try:
-                listener(new)
-            except Exception:
-                log.exception("status listener failed")
+        _tell(self._status_listeners, new, "status")
 
     def _on_network(self, online: bool) -> None:
         self._set_status(network_online=bool(online))
@@ -193,11 +189,7 @@ class KioskController:
         self._catalog_listeners.append(listener)
 
     def _catalog_changed(self, catalog: Any) -> None:
-        for listener in list(self._catalog_listeners):
-            try:
-                listener(catalog)
-            except Exception:
-                log.exception("catalog listener failed")
+        _tell(self._catalog_listeners, catalog, "catalog")
 
     def _refresh_queue_status(self) -> None:
         outbox = self.parts.outbox
@@ -381,11 +373,7 @@ class KioskController:
         self._visit_data_listeners.append(listener)
 
     def visit_data_changed(self, key: str) -> None:
-        for listener in list(self._visit_data_listeners):
-            try:
-                listener(key)
-            except Exception:
-                log.exception("visit data listener failed")
+        _tell(self._visit_data_listeners, key, "visit data")
 
     def current_card(self) -> Any:
         """The card of the current visit, or None once it left."""
@@ -480,3 +468,12 @@ class KioskController:
 def _wipe(buffer: bytearray) -> None:
     for i in range(len(buffer)):
         buffer[i] = 0
+
+
+def _tell(listeners: list[Callable[[Any], None]], value: Any, what: str) -> None:
+    """Call each listener with ``value``; one that fails is logged and the others still hear."""
+    for listener in list(listeners):
+        try:
+            listener(value)
+        except Exception:
+            log.exception("%s listener failed", what)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import array
 import math
-import os
-import shutil
 import time
 import wave
 from pathlib import Path
@@ -22,14 +20,10 @@ import pytest
 
 from kiosk.i18n import translate
 from kiosk.speech import DEFAULT_VOLUME, VOLUME_AMPLITUDES, screen_instructions, warning_instructions
+from tests.espeak_log import logging_espeak_env
 from tests.xvfb import run_kiosk
 
 pytestmark = pytest.mark.ui
-WRAPPER = """#!/bin/sh
-text=$(cat)
-printf '%s\\t%s\\n' "$*" "$text" >> "{log}"
-printf '%s' "$text" | exec "{espeak}" "$@"
-"""
 
 
 class Ears:
@@ -40,16 +34,7 @@ class Ears:
         self.seen: set[str] = set()
 
     def env(self, root: Path) -> dict[str, str]:
-        espeak = shutil.which("espeak-ng")
-        if espeak is None:
-            pytest.fail("espeak-ng is not installed (Debian package espeak-ng; `make test` installs it)")
-        bin_dir = root / "bin"
-        bin_dir.mkdir(parents=True)
-        wrapper = bin_dir / "espeak-ng"
-        wrapper.write_text(WRAPPER.format(log=self.log, espeak=espeak))
-        wrapper.chmod(0o755)
-        path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-        return {"KIOSK_SPEECH_WAV_DIR": str(self.wav_dir), "PATH": path}
+        return logging_espeak_env(root, self.log, self.wav_dir)
 
     def spoken(self) -> list[tuple[str, str]]:
         """(espeak arguments, text) of every call so far."""

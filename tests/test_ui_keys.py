@@ -18,9 +18,7 @@ focus frame is checked in a screenshot too.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import time
 import wave
@@ -40,15 +38,11 @@ from kiosk.speech import (
     describe_control,
     reading_order,
 )
+from tests.espeak_log import logging_espeak_env
 from tests.xvfb import KioskUnderTest, run_kiosk
 
 pytestmark = pytest.mark.ui
 
-WRAPPER = """#!/bin/sh
-text=$(cat)
-printf '%s\\t%s\\n' "$*" "$text" >> "{log}"
-printf '%s' "$text" | exec "{espeak}" "$@"
-"""
 # Controls outside the screen, which the focus ring does not walk: the
 # accessibility bar (it has its own keys) and the demo strip of the pretend kiosk.
 NOT_IN_RING = re.compile(r"^(voice-guide|a11y-.*|demo-.*)$")
@@ -63,16 +57,7 @@ class Speech:
 
     def __init__(self, root: Path) -> None:
         self.log, self.wav_dir = root / "espeak.log", root / "wav"
-        espeak = shutil.which("espeak-ng")
-        if espeak is None:
-            pytest.fail("espeak-ng is not installed (Debian package espeak-ng; `make test` installs it)")
-        bin_dir = root / "bin"
-        bin_dir.mkdir(parents=True)
-        wrapper = bin_dir / "espeak-ng"
-        wrapper.write_text(WRAPPER.format(log=self.log, espeak=espeak))
-        wrapper.chmod(0o755)
-        self.env = {"KIOSK_SPEECH_WAV_DIR": str(self.wav_dir),
-                    "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+        self.env = logging_espeak_env(root, self.log, self.wav_dir)
 
     def said(self) -> list[tuple[str, str]]:
         """(espeak arguments, text) of every utterance so far, oldest first."""
