@@ -43,6 +43,7 @@ from typing import Any
 import sqlite_utils
 
 from kiosk.logs import redact
+from kiosk.store_schema import apply_steps, require_columns
 
 DB_FILE = "audit.sqlite3"
 HEAD_FILE = "audit.head"
@@ -76,6 +77,29 @@ def clean_details(details: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# Version 1 is the table every release before schema versions made (their
+# files carry user_version 0); IF NOT EXISTS adopts such a file unchanged, so
+# no entry is rewritten and every hash in the chain still holds. A later step
+# must never change a stored entry's fields either: the hashes cover them.
+_COLUMNS_V1 = ("seq", "time", "actor", "action", "details", "prev_hash", "hash")
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, "
+        "actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL, "
+        "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
+    require_columns(db, "audit", _COLUMNS_V1)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the audit log up to the newest schema (`kiosk migrate` calls this); return its version."""
+    return apply_steps(db, MIGRATIONS, "audit log")
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
@@ -104,10 +128,7 @@ class AuditLog:
             conn.execute(f"PRAGMA {pragma}")
         self._conn = conn
         self.db = sqlite_utils.Database(conn)
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, "
-            "actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL, "
-            "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
+        migrate(self.db)
 
     @classmethod
     def from_config(cls, config: Any) -> AuditLog:

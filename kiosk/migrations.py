@@ -10,12 +10,14 @@ without having been migrated first, and an upgrade that cannot migrate is
 stopped before the new release runs.
 
 The contract a store module offers (see `STORES`): a database file name
-constant and ``migrate(db: sqlite_utils.Database) -> int`` that runs the
-steps not yet run (recorded in ``PRAGMA user_version``) and returns the
-version reached. A store that is not there yet is skipped: it is created at
-the newest schema when the kiosk first uses it. A store module that does not
-offer ``migrate`` yet is checked (``PRAGMA integrity_check``) and reported
-as unversioned, never silently called migrated.
+constant, a ``MIGRATIONS`` list and ``migrate(db: sqlite_utils.Database) ->
+int`` that runs the steps not yet run (recorded in ``PRAGMA user_version``)
+and returns the version reached; `kiosk.store_schema` runs them for the
+stores under ``kiosk/``. Every store of this release has one. A store that
+is not there yet is skipped: it is created at the newest schema when the
+kiosk first uses it. A store module without ``migrate`` (a store added
+without a schema) is checked (``PRAGMA integrity_check``) and reported as
+unversioned, never silently called migrated.
 
 Safety, in order:
   * the outbox's writer lock is taken, so a running kiosk is never migrated
@@ -202,6 +204,12 @@ def _backup(paths: dict[str, Path], backup_root: Path) -> Path:
         target = target.with_name(target.name + "-1")
     backup_root.mkdir(mode=0o700, exist_ok=True)  # mkdir(parents=True) would leave it 0755
     target.mkdir(mode=0o700)
+    # The record of what each store was at goes with them: a rollback after the
+    # switch (deploy/install.sh) puts back the data and what it says about it.
+    recorded = backup_root.parent / FORMAT_FILE
+    if recorded.exists():
+        shutil.copyfile(recorded, target / FORMAT_FILE)
+        os.chmod(target / FORMAT_FILE, 0o600)
     for name, path in paths.items():
         source = sqlite3.connect(path)
         copy_path = target / path.name

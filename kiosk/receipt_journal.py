@@ -27,6 +27,7 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from devices.receipt import Receipt
 from kiosk.sealing import load_private_key, open_sealed, seal
+from kiosk.store_schema import apply_steps, require_columns
 
 JOURNAL_INFO = b"ge.justice-house.kiosk/receipt-journal/v1"
 DB_NAME = "receipts.db"
@@ -87,6 +89,33 @@ def load_or_create_key(path: Path) -> X25519PrivateKey:
     return key
 
 
+# Version 1 is, to the byte, the table and index sqlite-utils made for every
+# release before schema versions (their files carry user_version 0): CREATE
+# ... IF NOT EXISTS adopts such a file unchanged, and sqlite_master keeps the
+# same text whichever way the table was made.
+_COLUMNS_V1 = ("id", "created_at", "language", "receipt_status", "local_reference", "print_status",
+               "attempts", "last_error", "updated_at", "sealed")
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.execute(
+        'CREATE TABLE IF NOT EXISTS "receipts" (\n   "id" INTEGER PRIMARY KEY,\n'
+        '   "created_at" TEXT NOT NULL,\n   "language" TEXT,\n   "receipt_status" TEXT,\n'
+        '   "local_reference" TEXT,\n   "print_status" TEXT NOT NULL,\n   "attempts" INTEGER,\n'
+        '   "last_error" TEXT,\n   "updated_at" TEXT,\n   "sealed" BLOB NOT NULL\n)')
+    require_columns(db, "receipts", _COLUMNS_V1)
+    # Its own statement in the old releases too (a crash could fall between them).
+    db.execute('CREATE INDEX IF NOT EXISTS "idx_receipts_print_status"\n    ON "receipts" ("print_status")')
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the journal up to the newest schema (`kiosk migrate` calls this); return its version."""
+    return apply_steps(db, MIGRATIONS, "receipt journal")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -112,15 +141,8 @@ class ReceiptJournal:
         self.db.execute("PRAGMA synchronous=FULL")
         # Pruned rows are overwritten, so old sealed receipts do not linger in free pages.
         self.db.execute("PRAGMA secure_delete=ON")
+        migrate(self.db)
         self.table = self.db.table("receipts")
-        if not self.table.exists():
-            self.table.create(
-                {"id": int, "created_at": str, "language": str, "receipt_status": str,
-                 "local_reference": str, "print_status": str, "attempts": int,
-                 "last_error": str, "updated_at": str, "sealed": bytes},
-                pk="id", not_null={"created_at", "print_status", "sealed"},
-            )
-            self.table.create_index(["print_status"], if_not_exists=True)
 
     def close(self) -> None:
         self.db.conn.close()
