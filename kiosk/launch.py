@@ -60,16 +60,72 @@ def attach_maintenance(controller: KioskController) -> None:
         event(log, "maintenance parts unavailable", error=type(exc).__name__, detail=str(exc)[:200])
 
 
+def missing_files(config: Config) -> list[str]:
+    """Files the configuration names that a kiosk must not serve citizens without.
+
+    Every submission is sealed to the portal's key before it is written
+    (online or not), so without the key no citizen's request can be taken.
+    A named CA bundle that is missing makes every portal call fail: the kiosk
+    would seem to work and queue forever, never deliver. Both are a
+    technician's job, so they are "out of service" like a broken file.
+    """
+    problems: list[str] = []
+    key = config.portal.public_key
+    if not key:
+        problems.append("portal.public_key is not set: submissions cannot be sealed")
+    elif not Path(key).exists():
+        problems.append(f"portal.public_key: {key} does not exist: submissions cannot be sealed")
+    else:
+        from kiosk.sealing import load_public_key
+
+        try:
+            load_public_key(key)
+        except (OSError, ValueError) as exc:
+            problems.append(f"portal.public_key: {key} cannot be used: {exc}")
+    bundle = config.portal.ca_bundle
+    if bundle and not Path(bundle).is_file():
+        problems.append(f"portal.ca_bundle: {bundle} does not exist: the portal cannot be reached safely")
+    return problems
+
+
 def run_kiosk(config: Config | None, automation_socket: str | None = None,
               config_error: ConfigError | None = None) -> int:
-    """`kiosk run`: real devices; a broken setup shows "out of service", never a crash loop."""
+    """`kiosk run`: real devices; a broken setup shows "out of service", never a crash loop.
+
+    Whichever way it starts, the window tells systemd READY=1 and then pings
+    the watchdog: kiosk.service is Type=notify with WatchdogSec=, so a kiosk
+    that stayed quiet while out of service would be killed and restarted
+    over and over.
+    """
     if config is None:
         controller = KioskController(Config())
         controller.config_error = config_error
         controller.machine.out_of_service("configuration")
-        return _show_window(controller, automation_socket)
-    from devices.pcsc_stack import detect_virtual_reader
+    else:
+        controller = _refused(config) or _serving(config)
+    controller.notifier = Notifier()
+    return _show_window(controller, automation_socket)
+
+
+def _serving(config: Config) -> KioskController:
     from kiosk.wiring import build_controller
+
+    controller = build_controller(config)
+    attach_maintenance(controller)
+    return controller
+
+
+def _refused(config: Config) -> KioskController | None:
+    """A bare controller, out of service, when this setup must not serve citizens; else None."""
+    problems = missing_files(config)
+    if problems:
+        event(log, "configuration incomplete", problems="; ".join(problems))
+        controller = KioskController(config)
+        # As for an invalid file: a technician must fix it; leaving maintenance does not serve.
+        controller.config_error = ConfigError(problems, config.source)
+        controller.machine.out_of_service("configuration")
+        return controller
+    from devices.pcsc_stack import detect_virtual_reader
 
     virtual = detect_virtual_reader()
     if virtual and not config.reader.allow_virtual_reader:
@@ -77,11 +133,8 @@ def run_kiosk(config: Config | None, automation_socket: str | None = None,
         event(log, "VIRTUAL CARD READER PRESENT: refusing to serve citizens", reader=virtual[0])
         controller = KioskController(config)
         controller.machine.out_of_service("virtual_reader")
-        return _show_window(controller, automation_socket)
-    controller = build_controller(config)
-    controller.notifier = Notifier()
-    attach_maintenance(controller)
-    return _show_window(controller, automation_socket)
+        return controller
+    return None
 
 
 def _has_display() -> bool:
