@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import statistics
 import sys
@@ -56,6 +57,29 @@ SERVICES = {  # service -> (category, form steps); values valid for the seeded "
         ("type", "request", "Please send me the budget of 2024."),
         ("tap", "field-format-electronic"), ("type", "mobile", "555123456")]),
 }
+
+
+HEAPTRACK_PRELOAD = Path("/usr/lib/heaptrack/libheaptrack_preload.so")
+HEAPTRACK_INTERPRET = Path("/usr/lib/heaptrack/libexec/heaptrack_interpret")
+
+
+def start_heaptrack(out: Path, env: dict[str, str]) -> Any:
+    """What `heaptrack PROGRAM` does, for the window process only (not this script or the simulators).
+
+    The preloaded library writes every malloc and free with its stack to a
+    pipe; heaptrack_interpret resolves them and the record is gzipped. That
+    is how the label surfaces of screens/label_memory.py were found: Python's
+    own tracing sees none of Kivy's, SDL's or Mesa's C allocations.
+    """
+    import subprocess
+
+    if not HEAPTRACK_PRELOAD.exists():
+        raise SystemExit("--heaptrack needs Debian's heaptrack package (apt-get install heaptrack)")
+    pipe = Path(tempfile.mkdtemp(prefix="heaptrack-")) / "pipe"
+    os.mkfifo(pipe)
+    env.update(LD_PRELOAD=str(HEAPTRACK_PRELOAD), DUMP_HEAPTRACK_OUTPUT=str(pipe))
+    command = f"{HEAPTRACK_INTERPRET} < {shlex.quote(str(pipe))} | gzip > {shlex.quote(str(out))}"
+    return subprocess.Popen(command, shell=True)  # noqa: S602
 
 
 # ------------------------------------------------------------ inside the kiosk process
@@ -105,7 +129,10 @@ class _Probe:
             "status": _status(os.getpid()), "objects": len(objects), "types": dict(types.most_common(400)),
             "widgets": dict(widgets), "bound_methods": dict(methods.most_common(300)),
             "caches": caches, "clock_events": len(Clock.get_events()),
-            "garbage": len(gc.garbage)}
+            "garbage": len(gc.garbage),
+            # screens/label_memory.py: a label's SDL surface kept after its texture is made
+            "label_surfaces_kept": sum(1 for o in objects if type(o).__name__ == "LabelSDL2"
+                                       and getattr(o, "_surface", None) is not None)}
         if os.environ.get(TRIM_ENV):
             # glibc keeps freed heap pages mapped; malloc_trim hands them back. What RSS
             # loses here was free memory kept by the allocator, not memory in use.
@@ -323,6 +350,9 @@ def main() -> int:
     parser.add_argument("--trim", action="store_true", help="with --probe: malloc_trim(0) in each probe "
                         "and the RSS after it (freed heap the allocator kept)")
     parser.add_argument("--tracemalloc", action="store_true", help="with --probe: allocation sites")
+    parser.add_argument("--heaptrack", type=Path, metavar="FILE.gz",
+                        help="record the window process's native allocations with heaptrack (Debian's "
+                             "heaptrack package); read them with heaptrack_print -f FILE.gz")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
     services = args.services.split(",")
@@ -345,6 +375,7 @@ def main() -> int:
             env[TRIM_ENV] = "1"
         if args.secrets:
             env[SECRETS_ENV] = args.secrets
+    recorder = start_heaptrack(args.heaptrack, env) if args.heaptrack else None
     sim = simulator.start(workdir / "portal" / "portal.sqlite3")
     printer = start_printer_sim(workdir / "printed")
     rss: list[float] = []
@@ -387,6 +418,9 @@ def main() -> int:
     finally:
         printer.stop()
         sim.stop()
+        if recorder is not None:
+            recorder.wait(timeout=300)  # the pipe closes when the window process ends
+            print(f"heaptrack record: {args.heaptrack} (heaptrack_print -f {args.heaptrack})")
     minutes = (time.monotonic() - started) / 60
     print(f"\n{len(rss)} visits in {minutes:.1f} min; RSS start {start_mb:.1f} MB, end {rss[-1]:.1f} MB, "
           f"peak {max(rss):.1f} MB")

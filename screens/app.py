@@ -38,6 +38,7 @@ from screens.automation import UiDriver
 from screens.demo_strip import DemoStrip
 from screens.fonts import register_fonts
 from screens.keyboard import OnScreenKeyboard
+from screens.label_memory import release_label_surfaces
 from screens.model import ShellModel
 from screens.screens import (
     AttractScreen,
@@ -144,6 +145,7 @@ class KioskApp(App):
     # ------------------------------------------------------------ building
     def build(self) -> Widget:
         register_fonts()
+        release_label_surfaces()
         config = self.controller.config
         self.ui.dpi = config.screen.dpi
         self.ui.site_name = config.kiosk.site_name

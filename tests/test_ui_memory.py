@@ -64,7 +64,8 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
                        config_extra=config_for(sim, printer), extra_env={PROBE_ENV: str(probes)}) as kiosk:
             wait_warm(kiosk, timeout_s=30)
             assert kiosk.state()["screen"] == "attract"
-            widgets = probe(kiosk.proc.pid, probes, 0)["widgets"]
+            at_attract = probe(kiosk.proc.pid, probes, 0)
+            widgets = at_attract["widgets"]
     finally:
         printer.stop()
         sim.stop()
@@ -74,3 +75,20 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
     assert widgets.get("KeyboardKey", 0) > 200
     # As many forms as the service screen keeps, each with at least one field.
     assert widgets.get("FieldBlock", 0) >= FORMS_KEPT
+    # Each drawn label's pixels live in its texture only, not also in an SDL surface.
+    assert at_attract["label_surfaces_kept"] == 0
+
+
+def test_a_rendered_label_lets_go_of_its_drawing_surface() -> None:
+    """Kivy 2.3 keeps `_surface` on every SDL2 label after copying its pixels out."""
+    from kivy.core.text.text_sdl2 import LabelSDL2
+
+    from screens.label_memory import release_label_surfaces
+
+    release_label_surfaces()
+    label = LabelSDL2(text="ნინო")
+    label._size = (64, 32)
+    label._render_begin()
+    data = label._render_end()
+    assert (data.width, data.height) == (64, 32) and len(data.data) == 64 * 32 * 4
+    assert label._surface is None
