@@ -15,7 +15,9 @@ kiosk sees its parent's PID there; the pings must come anyway.
 
 The kiosk child runs the real `KioskController.main_loop_alive()` in a loop
 as the UI's main loop does; SIGUSR1 makes that loop block for good, as a
-frozen UI thread would, while its other threads run on.
+frozen UI thread would, while its other threads run on. The last test
+does the same with the real kiosk window (tests/ui_watchdog_controller.py):
+its pings must come from Kivy's main loop and stop while that loop stalls.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.notify_socket import NotifySocket
+from tests.ui_watchdog_controller import STALL_ENDED, STALL_STARTED
+from tests.xvfb import run_kiosk
 
 UNIT = Path(__file__).resolve().parent.parent / "kiosk.service"
 WATCHDOG_SCALE = 1 / 50  # WatchdogSec=30 becomes 0.6 s here
@@ -269,3 +275,28 @@ def test_a_frozen_kiosk_is_killed_by_the_watchdog_and_comes_back(scripts) -> Non
         back_at = time.monotonic()
         assert wait_until(lambda: systemd.pings(since=back_at) > 0, 20)
         assert systemd.watchdog_kills == 1
+
+
+@pytest.mark.ui
+@pytest.mark.slow
+def test_the_real_window_pings_from_its_main_loop_and_stops_while_it_stalls(xvfb_display: str,
+                                                                            tmp_path: Path) -> None:
+    watchdog_s = 2.0  # the window pings about once a second (every WatchdogSec/2)
+    with NotifySocket() as notify, run_kiosk(
+            xvfb_display, tmp_path / "kiosk", extra_env=notify.env(watchdog_s),
+            factory="tests.ui_watchdog_controller:build") as kiosk:
+        ready = notify.wait_for("READY=1", timeout_s=30)
+        assert ready is not None, notify.messages
+        assert notify.wait_for("WATCHDOG=1", timeout_s=watchdog_s * 2, since=ready[0]), notify.messages
+        os.kill(kiosk.proc.pid, signal.SIGUSR1)
+        stalled = notify.wait_for(STALL_STARTED, timeout_s=10)
+        assert stalled is not None, "the main loop never ran the stall"
+        time.sleep(watchdog_s * 2)  # two whole WatchdogSec: systemd would have killed it by now
+        assert notify.count("WATCHDOG=1", since=stalled[0]) == 0, "a stalled main loop must not be pinging"
+        assert kiosk.alive(), "only stuck, not dead: what the watchdog is for"
+        os.kill(kiosk.proc.pid, signal.SIGUSR2)
+        running = notify.wait_for(STALL_ENDED, timeout_s=10)
+        assert running is not None
+        assert notify.wait_for("WATCHDOG=1", timeout_s=watchdog_s * 2, since=running[0]), \
+            "the pings come back with the loop"
+        assert kiosk.state()["screen"] == "attract"
