@@ -14,16 +14,24 @@
 # Why releases and a symlink: a new release is built and checked beside the
 # running one (venv, wheel, `kiosk migrate`, import smoke test); only then
 # does `current` move, in one rename. If anything fails before that, the old
-# release is still the one kiosk.service starts, unchanged.
+# release is still the one kiosk.service starts, unchanged. If the kiosk was
+# running and the new release does not come up (kiosk.service must be
+# active, without a restart, for HEALTH_WAIT seconds), the switch is undone
+# (deploy/switch.sh): the data is put back from the copy `kiosk migrate`
+# took, `current` points at the old release again and it is started.
 #
 # Why a wheel rather than a copy of the source: the release holds only what
 # pip installed (no tests, no .git, nothing editable), so what runs is what
 # was built, and it is byte-for-byte the same on every kiosk.
 #
 # Variables (environment or `make install VAR=...`):
-#   DESTDIR=DIR     install into DIR: no apt, no useradd, no chown, no systemctl;
-#                   intended owners go to /opt/kiosk/install-manifest.tsv.
+#   DESTDIR=DIR     install into DIR: no apt, no useradd, no chown, no systemctl
+#                   (unless SYSTEMCTL is given); intended owners go to
+#                   /opt/kiosk/install-manifest.tsv.
 #                   For tests and image staging: the venv's scripts name DIR's path.
+#   HEALTH_WAIT     seconds a restarted kiosk.service must stay active, without a
+#                   restart, before an upgrade counts as done (default 30)
+#   SYSTEMCTL=PATH  the systemctl to call, even with DESTDIR (the tests give a stand-in)
 #   KIOSK_PYTHON    interpreter for the venv (default /usr/bin/python3: the kiosk
 #                   user must be able to run it, so never a pyenv under /root)
 #   KEEP_RELEASES   releases kept in /opt/kiosk/releases (default 3, at least 2)
@@ -43,20 +51,29 @@ KIOSK_USER=kiosk
 KIOSK_GROUPS=(video render input lp dialout plugdev)
 KIOSK_PYTHON=${KIOSK_PYTHON:-/usr/bin/python3}
 KEEP_RELEASES=${KEEP_RELEASES:-3}
+HEALTH_WAIT=${HEALTH_WAIT:-30}
+SYSTEMCTL=${SYSTEMCTL:-}
 APT_RUNTIME=(cage xwayland fonts-dejavu-core fonts-noto-core pcscd libpcsclite1 python3-venv
              libgl1 libegl1 libgl1-mesa-dri libmtdev1)
+# pyscard (the card reader) has no Linux wheel on PyPI, so pip compiles it:
+# swig writes the wrapper, gcc builds it against Python's and pcsc-lite's
+# headers. libc6-dev is named because --no-install-recommends leaves gcc
+# without it. With a wheelhouse that holds a built pyscard they go unused.
+APT_BUILD=(gcc libc6-dev python3-dev swig libpcsclite-dev)
 FORBIDDEN_PACKAGE=vsmartcard-vpcd
 
 say() { printf 'kiosk install: %s\n' "$*"; }
 die() { printf 'kiosk install: ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ "$KEEP_RELEASES" -ge 2 ] 2>/dev/null || die "KEEP_RELEASES must be 2 or more (current and previous)"
+[ "$HEALTH_WAIT" -ge 0 ] 2>/dev/null || die "HEALTH_WAIT must be a number of seconds"
 if [ -z "$DESTDIR" ] && [ "$(id -u)" != 0 ]; then
     die "run as root (sudo make install), or set DESTDIR to install into a folder"
 fi
 umask 022  # the kiosk user must read the release; storage and config get their own modes
 
-systemd_running() { [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; }
+systemd_running() { [ -n "$SYSTEMCTL" ] || { [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; }; }
+svc() { "${SYSTEMCTL:-systemctl}" "$@"; }
 
 # --------------------------------------------------------------- manifest
 # Every path we own, with the owner and mode it must have. Applied with
@@ -100,7 +117,7 @@ fi
 # --------------------------------------------------------- Debian packages
 if [ -z "$DESTDIR" ] && [ "${SKIP_APT:-0}" != 1 ]; then
     missing=()
-    for p in "${APT_RUNTIME[@]}"; do
+    for p in "${APT_RUNTIME[@]}" "${APT_BUILD[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
@@ -147,11 +164,26 @@ put_dir "$PREFIX/releases" 0755 root root
 WORK=""
 PARTIAL=""
 BUILT=0
-cleanup() {
+SWITCHED=0
+MIGRATE_REPORT=$(mktemp)
+# shellcheck source=deploy/switch.sh
+. "$SRC/deploy/switch.sh"
+finish() {
+    local status=$?
+    # Any failure once `current` has moved (a command under set -e, a die)
+    # goes back to the release that was running: a half-done upgrade is
+    # never what the kiosk is left on.
+    if [ "$SWITCHED" = 1 ]; then
+        SWITCHED=0
+        roll_back
+        status=1
+    fi
     if [ -n "$PARTIAL" ] && [ -e "$PARTIAL" ]; then rm -rf "$PARTIAL"; fi
     if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
+    rm -f "$MIGRATE_REPORT"
+    exit "$status"
 }
-trap cleanup EXIT
+trap finish EXIT
 
 smoke_test() {  # venv dir: the release starts, and every part of it imports
     local venv=$1 kivy_home
@@ -231,25 +263,21 @@ record "$CONF_DIR/kiosk.toml" config 0640 root "$KIOSK_USER"
 # ------------------------------------------------------------ storage
 put_dir "$STATE_DIR" 0700 "$KIOSK_USER" "$KIOSK_USER"
 
-# --------------------------------------------------------------- unit
-put_dir "$UNIT_DIR" 0755 root root
-install -m 0644 "$SRC/kiosk.service" "$DESTDIR$UNIT_DIR/kiosk.service"
-record "$UNIT_DIR/kiosk.service" file 0644 root root
+# kiosk.service runs /opt/kiosk/venv/bin/kiosk: it will follow `current`.
+# Checked before the data is touched: nothing to undo then.
+if [ -e "$DESTDIR$PREFIX/venv" ] && [ ! -L "$DESTDIR$PREFIX/venv" ]; then
+    die "$PREFIX/venv is a directory, not the link this installer makes; move it aside"
+fi
 
 # ------------------------------------------ migrate, then switch release
 WAS_ACTIVE=0
-if systemd_running && systemctl is-active --quiet kiosk.service; then
+if systemd_running && svc is-active --quiet kiosk.service; then
     WAS_ACTIVE=1
     say "stopping kiosk.service to migrate its data"
-    systemctl stop kiosk.service
+    svc stop kiosk.service
 fi
-restart_old() {
-    if [ "$WAS_ACTIVE" = 1 ]; then
-        say "starting the previous release again"
-        systemctl start kiosk.service || true
-    fi
-}
-MIGRATE=("$DESTDIR$REL_DIR/venv/bin/kiosk" migrate)
+# --json: the path of the copy it takes is what a rollback after the switch restores.
+MIGRATE=("$DESTDIR$REL_DIR/venv/bin/kiosk" migrate --json)
 if [ -n "$DESTDIR" ]; then
     MIGRATE+=(--storage-dir "$DESTDIR$STATE_DIR")
 else
@@ -257,7 +285,7 @@ else
 fi
 say "migrating the stored data with the new release"
 # From /: the kiosk user may not be allowed into the directory we were started in.
-if ! (cd / && "${MIGRATE[@]}"); then
+if ! (cd / && "${MIGRATE[@]}") >"$MIGRATE_REPORT"; then
     # kiosk migrate restored every store it touched; the old release runs on them.
     restart_old
     # Only a release built by this run goes: an older kept one stays for going back.
@@ -265,12 +293,18 @@ if ! (cd / && "${MIGRATE[@]}"); then
     die "kiosk migrate failed: the previous release stays in place (see the messages above)"
 fi
 
+report_migration "$MIGRATE_REPORT"
+BACKUP=$(migration_backup "$MIGRATE_REPORT")
+
+# ------------------------------------------------------- unit and switch
+# The unit goes in with the switch, not before: a failed build or migration
+# leaves the old release with the unit it was installed with.
+put_dir "$UNIT_DIR" 0755 root root
 PREVIOUS=$(readlink "$DESTDIR$PREFIX/current" 2>/dev/null || true)
+SWITCHED=1
+install -m 0644 "$SRC/kiosk.service" "$DESTDIR$UNIT_DIR/kiosk.service"
+record "$UNIT_DIR/kiosk.service" file 0644 root root
 put_link "$PREFIX/current" "releases/$RELEASE"
-# kiosk.service runs /opt/kiosk/venv/bin/kiosk: it follows `current`.
-if [ -e "$DESTDIR$PREFIX/venv" ] && [ ! -L "$DESTDIR$PREFIX/venv" ]; then
-    die "$PREFIX/venv is a directory, not the link this installer makes; move it aside"
-fi
 put_link "$PREFIX/venv" "current/venv"
 put_link "$PREFIX/README.md" "current/share/README.md"
 if [ "$PREVIOUS" != "releases/$RELEASE" ]; then
@@ -280,9 +314,9 @@ fi
 # ------------------------------------------------------------- enable
 WANTS="$UNIT_DIR/graphical.target.wants"
 if systemd_running; then
-    systemctl daemon-reload
-    systemctl enable --quiet kiosk.service
-    systemctl set-default --quiet graphical.target
+    svc daemon-reload
+    svc enable --quiet kiosk.service
+    svc set-default --quiet graphical.target
 else
     # What `systemctl enable` and `set-default` would write: with DESTDIR, or
     # in a chroot building an image, there is no systemd to ask.
@@ -293,10 +327,16 @@ fi
 
 if [ "$WAS_ACTIVE" = 1 ]; then
     say "starting kiosk.service on release $RELEASE"
-    systemctl start kiosk.service
+    if ! svc start kiosk.service; then
+        die "kiosk.service did not start on release $RELEASE"
+    fi
+    service_stays_up || die "kiosk.service did not stay up on release $RELEASE"
+    say "kiosk.service is up on release $RELEASE"
 elif systemd_running; then
     say "kiosk.service is enabled; after editing $CONF_DIR/kiosk.toml: systemctl start kiosk (or reboot)"
 fi
+
+SWITCHED=0  # the new release is in service: from here on a failure must not undo it
 
 # ------------------------------------------------------- old releases
 # Newest first by build time; the current and the previous one are always kept.
@@ -310,7 +350,7 @@ for r in "${RELEASES[@]}"; do
         kept=$((kept + 1)); continue
     fi
     say "removing old release $r"
-    rm -rf "${DESTDIR:?}$PREFIX/releases/${r:?}"
+    rm -rf "$DESTDIR$PREFIX/releases/${r:?}"
 done
 
 # ------------------------------------------------------------ manifest
@@ -320,6 +360,7 @@ done
     printf '# user\t%s\thome=%s\tshell=/usr/sbin/nologin\tgroups=%s\n' \
         "$KIOSK_USER" "$STATE_DIR" "$(IFS=,; echo "${KIOSK_GROUPS[*]}")"
     printf '# packages\t%s\n' "${APT_RUNTIME[*]}"
+    printf '# build-packages\t%s\n' "${APT_BUILD[*]}"
     printf '# path\ttype\tmode\towner\tgroup\n'
     printf '%s\n' "${MANIFEST_ROWS[@]}"
 } > "$DESTDIR$PREFIX/install-manifest.tsv.new"

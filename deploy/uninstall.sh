@@ -63,12 +63,12 @@ fi
 say "removed kiosk.service (the default target stays graphical.target)"
 
 if [ -e "$DESTDIR$PREFIX" ]; then
-    rm -rf "${DESTDIR:?}$PREFIX"
+    rm -rf "$DESTDIR${PREFIX:?}"
     say "removed the program in $PREFIX"
 fi
 
 if [ "$PURGE" = 1 ]; then
-    rm -rf "${DESTDIR:?}$STATE_DIR" "${DESTDIR:?}$CONF_DIR"
+    rm -rf "$DESTDIR${STATE_DIR:?}" "$DESTDIR${CONF_DIR:?}"
     say "purged the data in $STATE_DIR and the configuration in $CONF_DIR"
     if [ -z "$DESTDIR" ] && getent passwd "$KIOSK_USER" >/dev/null; then
         userdel "$KIOSK_USER"

@@ -191,3 +191,45 @@ def copy_install(source: Path, target: Path) -> Path:
     for release in (source / "opt/kiosk/releases").iterdir():
         (target / "opt/kiosk/releases" / release.name / "venv").symlink_to(release / "venv")
     return target
+
+
+# A systemctl stand-in for the upgrade tests (install.sh's SYSTEMCTL): it
+# logs each call with the release `current` points at, and kiosk.service
+# "runs" whatever release that is. FAIL_RELEASE names releases (a prefix)
+# that fail: "start" makes start return an error, as a crash before READY
+# does; "loop" starts, then is restarted by systemd (NRestarts climbs).
+FAKE_SYSTEMCTL = r"""#!/usr/bin/env bash
+state=${FAKE_SYSTEMD_STATE:?}
+current=$(readlink "$DESTDIR/opt/kiosk/current")
+echo "$* @${current#releases/}" >> "$state/calls"
+failing() { [ -n "$FAIL_RELEASE" ] && [[ "${current#releases/}" == "$FAIL_RELEASE"* ]]; }
+case "$1" in
+    is-active) [ -e "$state/active" ] ;;
+    stop) rm -f "$state/active" ;;
+    start)
+        if failing && [ "$FAIL_MODE" = start ]; then exit 1; fi
+        touch "$state/active"; echo 0 > "$state/restarts" ;;
+    show)
+        if failing && [ "$FAIL_MODE" = loop ]; then
+            echo $(( $(cat "$state/restarts") + 1 )) > "$state/restarts"
+        fi
+        cat "$state/restarts" ;;
+    *) exit 0 ;;
+esac
+"""
+
+
+def fake_systemd(folder: Path, fail_release: str = "", fail_mode: str = "start") -> dict[str, str]:
+    """install.sh variables for a "running" kiosk.service under the stand-in above."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "systemctl"
+    script.write_text(FAKE_SYSTEMCTL)
+    script.chmod(0o755)
+    (folder / "active").touch()
+    (folder / "restarts").write_text("0\n")
+    return {"SYSTEMCTL": str(script), "FAKE_SYSTEMD_STATE": str(folder), "FAIL_RELEASE": fail_release,
+            "FAIL_MODE": fail_mode, "HEALTH_WAIT": "1"}
+
+
+def systemctl_calls(folder: Path) -> list[str]:
+    return (folder / "calls").read_text().splitlines()

@@ -83,7 +83,11 @@ def test_every_path_has_the_mode_and_owner_the_manifest_records(installed) -> No
     assert set(user[3].removeprefix("groups=").split(",")) == KIOSK_GROUPS
     packages = header["packages"].split()
     assert {"cage", "fonts-dejavu-core", "fonts-noto-core", "pcscd"} <= set(packages)
-    assert "vsmartcard-vpcd" not in packages
+    # pyscard 2.3.1 has no Linux wheel on PyPI: a bare Debian 12 compiles it,
+    # and --no-install-recommends would leave gcc without the C library headers.
+    build = header["build-packages"].split()
+    assert {"swig", "libpcsclite-dev", "gcc", "libc6-dev", "python3-dev"} <= set(build)
+    assert "vsmartcard-vpcd" not in packages + build
 
 
 def test_release_runs_the_installed_program_with_the_example_config(installed) -> None:
@@ -194,3 +198,16 @@ def test_purge_of_a_drained_kiosk_needs_no_force(installed, tmp_path: Path) -> N
 def _remove_copies(tmp_path: Path) -> Iterator[None]:
     yield
     shutil.rmtree(tmp_path / "root", ignore_errors=True)
+
+
+def test_scripts_never_abort_on_the_empty_destdir_of_a_real_machine() -> None:
+    """`${DESTDIR:?}` aborts the script when DESTDIR is empty, which it is on every real kiosk.
+
+    The tests always set DESTDIR, so only reading the scripts finds it: it
+    stopped install.sh's pruning of old releases and all of uninstall.sh.
+    """
+    guard = subprocess.run(["bash", "-c", 'DESTDIR=""; echo "${DESTDIR:?}/opt/kiosk"'],
+                           capture_output=True, text=True, check=False)
+    assert guard.returncode != 0, "bash no longer treats an empty ${X:?} as an error"
+    for script in sorted((REPO / "deploy").glob("*.sh")):
+        assert "${DESTDIR:?}" not in script.read_text(), script.name

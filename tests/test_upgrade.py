@@ -10,6 +10,8 @@ and only then moves `current`.
 from __future__ import annotations
 
 import collections
+import inspect
+import json
 import shutil
 import sqlite3
 import time
@@ -31,13 +33,16 @@ from offline_queue.outbox import Outbox
 from tests.deploy_support import (
     copy_install,
     current_release,
+    fake_systemd,
     manifest,
     release_shared_installs,
     run_install,
     shared_install,
     source_tree,
+    systemctl_calls,
     wheelhouse,
 )
+from tests.released_stores import rows_of, schema_of, write_schema_0_audit, write_schema_0_journal
 
 pytestmark = pytest.mark.slow
 
@@ -124,10 +129,15 @@ def test_upgrade_keeps_everything_and_the_old_queue_arrives_exactly_once(
         verdict = audit.verify()
         assert verdict.ok and verdict.count == 1, verdict
 
+    assert deliver_all(storage, sim, pending=5) == dict.fromkeys(refs, 1)
+
+
+def deliver_all(storage: Path, sim, pending: int) -> collections.Counter:
+    """Run the forwarder on the upgraded queue, twice; how often each local_ref reached the portal."""
     outbox = Outbox(storage, kiosk_id="test-kiosk", portal_public_key=load_public_key(sim.public_key_path))
     client = PortalClient(sim.url, connect_timeout_s=1, read_timeout_s=3, kiosk_id="test-kiosk")
     try:
-        assert outbox.stats()["pending"] == 5
+        assert outbox.stats()["pending"] == pending
         for _ in range(2):  # a second forwarder run (a restart) must send nothing again
             forwarder = Forwarder(outbox, client, base_delay_s=0.05).start()
             assert wait_for(lambda: outbox.stats()["pending"] == 0)
@@ -136,8 +146,7 @@ def test_upgrade_keeps_everything_and_the_old_queue_arrives_exactly_once(
         outbox.close()
         client.close()
     items = requests.get(sim.url + "/_sim/transactions", timeout=5).json()["items"]
-    arrived = collections.Counter(item["local_ref"] for item in items)
-    assert arrived == dict.fromkeys(refs, 1)
+    return collections.Counter(item["local_ref"] for item in items)
 
 
 def _assert_old_release_untouched(kiosk_root: Path, old_release: str, before: tuple) -> None:
@@ -204,3 +213,91 @@ MIGRATIONS.append(_v2_with_a_bug)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
+
+
+# ------------------------------------------------ from older schemas, and back
+def _v2_priority(db) -> None:
+    """The outbox step the "new release" below brings: a real schema change under queued entries."""
+    db.execute("ALTER TABLE entries ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
+    db["entries"].create_index(["priority", "id"])
+
+
+def release_with_outbox_v2(target: Path) -> Path:
+    tree = source_tree(target)
+    schema_file = tree / "offline_queue" / "schema.py"
+    schema_file.write_text(schema_file.read_text() + "\n\n" + inspect.getsource(_v2_priority)
+                           + "\n\nMIGRATIONS.append(_v2_priority)\n")
+    return tree
+
+
+def fill_at_older_schemas(storage: Path, sim, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
+    """A queue at outbox schema 1, a journal and an audit log at schema 0 (as 0.1.0 wrote them)."""
+    refs = fill_with_oldest_schema(storage, sim.public_key_path, 4, monkeypatch)
+    receipt_ids = write_schema_0_journal(storage, [example_receipt("ka"), example_receipt("ru")])
+    write_schema_0_audit(storage, ["maintenance.open", "queue.send_now"])
+    return refs, receipt_ids
+
+
+def test_upgrade_from_older_schemas_runs_each_step_and_the_queue_arrives_exactly_once(
+        kiosk_root: Path, old_install, sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = kiosk_root / STORAGE
+    refs, receipt_ids = fill_at_older_schemas(storage, sim, monkeypatch)
+    systemd = fake_systemd(tmp_path / "systemd")
+
+    result = run_install(release_with_outbox_v2(tmp_path / "new-src"), kiosk_root, old_install[1],
+                         **systemd)
+
+    new_release = current_release(kiosk_root)
+    assert f"kiosk.service is up on release {new_release}" in result.stdout
+    assert f"start kiosk.service @{new_release}" in systemctl_calls(tmp_path / "systemd")
+    for line in ("outbox: migrated (schema 1 -> 2)", "receipt_journal: migrated (schema 0 -> 1)",
+                 "audit_log: migrated (schema 0 -> 1)"):
+        assert line in result.stdout, result.stdout
+    recorded = json.loads((storage / "storage-format.json").read_text())["stores"]
+    assert recorded == {"outbox": 2, "receipt_journal": 1, "audit_log": 1}
+    conn = sqlite3.connect(storage / "outbox.sqlite3")
+    assert "priority" in [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
+    conn.close()
+    with ReceiptJournal(storage) as journal:
+        assert [journal.load(i) for i in receipt_ids] == [example_receipt("ka"), example_receipt("ru")]
+    with AuditLog(storage) as audit:
+        verdict = audit.verify()
+        assert verdict.ok and verdict.count == 2, verdict
+    # The test process is the new release's code here: it knows the step the upgrade ran.
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, _v2_priority])
+    assert deliver_all(storage, sim, pending=4) == dict.fromkeys(refs, 1)
+
+
+@pytest.mark.parametrize("fail_mode", ["start", "loop"])
+def test_a_release_that_does_not_come_up_after_the_switch_is_rolled_back(
+        kiosk_root: Path, old_install, sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        fail_mode: str) -> None:
+    storage = kiosk_root / STORAGE
+    old_release, before = current_release(kiosk_root), manifest(kiosk_root)
+    refs, receipt_ids = fill_at_older_schemas(storage, sim, monkeypatch)
+    stores = {"outbox.sqlite3": "entries", "receipts.db": "receipts", "audit.sqlite3": "audit"}
+    data_before = {name: (schema_of(storage / name), rows_of(storage / name, table))
+                   for name, table in stores.items()}
+    format_before = (storage / "storage-format.json").read_bytes()
+    systemd = fake_systemd(tmp_path / "systemd", fail_release=__version__ + "-", fail_mode=fail_mode)
+
+    result = run_install(release_with_outbox_v2(tmp_path / "new-src"), kiosk_root, old_install[1],
+                         check=False, **systemd)
+
+    assert result.returncode != 0
+    assert f"the upgrade was rolled back: {old_release} is current again" in result.stderr, result.stderr
+    _assert_old_release_untouched(kiosk_root, old_release, before)
+    calls = systemctl_calls(tmp_path / "systemd")
+    starts = [call for call in calls if call.startswith("start ")]
+    assert starts[-2].startswith(f"start kiosk.service @{__version__}-"), calls
+    assert starts[-1] == f"start kiosk.service @{old_release}", calls
+    assert (tmp_path / "systemd" / "active").exists(), "the old release runs again"
+    for name, table in stores.items():
+        assert (schema_of(storage / name), rows_of(storage / name, table)) == data_before[name], name
+    aside = list((storage / "failed-upgrades").iterdir())
+    assert len(aside) == 1 and schema_of(aside[0] / "outbox.sqlite3")[0] == 2, "the migrated state is kept"
+    assert (storage / "storage-format.json").read_bytes() == format_before, "what it says is true again"
+    # The old release's code (the test process, which knows outbox schema 1) delivers the queue.
+    assert deliver_all(storage, sim, pending=4) == dict.fromkeys(refs, 1)
+    with ReceiptJournal(storage) as journal:
+        assert journal.load(receipt_ids[1]) == example_receipt("ru")
