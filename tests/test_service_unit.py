@@ -1,6 +1,7 @@
 """kiosk.service: systemd accepts it, and its sandbox scores "OK" or better."""
 
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,6 +42,19 @@ def test_unit_runs_the_kiosk_under_cage_as_notify_with_watchdog() -> None:
         assert key in unit
     assert unit["ProtectSystem"] == ["strict"]
     assert "/var/lib/kiosk" in unit["ReadWritePaths"]
+
+
+def test_cage_has_a_writable_runtime_dir_under_protect_system_strict() -> None:
+    """ProtectSystem=strict leaves /run read-only; cage's Wayland socket needs $XDG_RUNTIME_DIR writable."""
+    unit = settings()
+    assert unit["ProtectSystem"] == ["strict"]
+    # systemd creates it owner-only for User=, writable even under strict, and removes it on stop.
+    assert unit["RuntimeDirectory"] == ["kiosk"] and unit["RuntimeDirectoryMode"] == ["0700"]
+    env = dict(item.split("=", 1) for value in unit["Environment"] for item in shlex.split(value))
+    assert env["XDG_RUNTIME_DIR"] == "/run/kiosk"
+    # pam_systemd (PAMName=login) replaces that value with logind's /run/user/<uid>: writable too.
+    writable = [path.lstrip("-") for value in unit["ReadWritePaths"] for path in value.split()]
+    assert "/run/user" in writable and "/var/lib/kiosk" in writable
 
 
 def test_systemd_analyze_verify_passes(checkable_unit: Path) -> None:
