@@ -1,7 +1,9 @@
 """The heartbeat: every N seconds, tell the portal this kiosk is alive and how it is.
 
-The portal's fleet dashboard shows which kiosks are up, their queues and
-their printers, from these beats. The thread is a daemon with its own
+The portal's fleet dashboard shows which kiosks are up, their queues,
+printers and readers, and their visits, logins by result and submissions
+by outcome (the Prometheus endpoint's own counts: `kiosk.tally`), from
+these beats. The thread is a daemon with its own
 PortalClient (requests sessions are not shared between threads here), and
 every call is bounded by the client's time-outs, so a dead portal costs
 this thread time and nobody else any.

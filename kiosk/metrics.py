@@ -6,17 +6,9 @@ is not the fleet's network) on ``maintenance.metrics_port``; 0 turns it off.
 It uses its own CollectorRegistry, so nothing another library registers in
 the global one leaks out, and tests can run many side by side.
 
-Counting follows the visit machine's transitions rather than calls into
-the controller, so whatever path a visit takes (card, password, time-out)
-it is counted the same way:
-- a visit starts when the machine leaves ``attract`` (not for out-of-service);
-- a login result is read from where AUTHENTICATING/READING_CARD/PIN leads:
-  ``home``/``first_login`` = ``ok`` (card) or ``password`` (password login),
-  back to ``pin`` with ``wrong_pin``, ``pin_blocked``, ``error`` with
-  ``card_expired``/``card_revoked`` = ``expired``/``revoked``, other errors
-  ``error``, and a refused password ``bad_password``;
-- submissions: ``queued`` when the outbox durably takes one, ``delivered`` and
-  ``dead`` from the forwarder, ``refused`` when SUBMITTING falls back to CONFIRM.
+Visits, logins by result and submissions by outcome are counted by the
+controller's one `kiosk.tally.Tally` (rules there); the endpoint and the
+heartbeat's summary both read it, so they always agree.
 
 Labels only ever take values from fixed sets (statuses, results): no label
 can carry a name, a personal number or a reference.
@@ -31,20 +23,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Info
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CollectorRegistry, Gauge, Info
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import start_http_server
 
 from kiosk import __version__
+from kiosk.tally import Tally
 
 log = logging.getLogger("kiosk.metrics")
 
-LOGIN_RESULTS = ("ok", "wrong_pin", "blocked", "expired", "revoked", "error", "password", "bad_password")
-SUBMISSION_OUTCOMES = ("delivered", "queued", "dead", "refused")
 PRINTER_STATUSES = ("ready", "near_end", "paper_out", "cover_open", "offline")
 READER_STATUSES = ("no_reader", "no_card", "card_error", "unknown_card", "ready")
-_LOGIN_FROM = {"authenticating", "reading_card", "pin"}
-_REASON_RESULT = {"card_expired": "expired", "card_revoked": "revoked"}
 
 
 class PortalProbe:
@@ -84,13 +73,14 @@ class Sources:
     outbox: Any = None
     probe: PortalProbe | None = None
     audit: Any = None  # AuditLog: its head goes to the portal as an off-kiosk witness
+    tally: Tally = field(default_factory=Tally)
     started_at: float = field(default_factory=time.monotonic)
 
     @classmethod
     def from_controller(cls, controller: Any, probe: PortalProbe | None = None,
                         audit: Any = None) -> Sources:
         return cls(kiosk_id=controller.config.kiosk.id, status=lambda: controller.status,
-                   outbox=controller.parts.outbox, probe=probe, audit=audit)
+                   outbox=controller.parts.outbox, probe=probe, audit=audit, tally=Tally.of(controller))
 
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_at
@@ -129,6 +119,7 @@ class Sources:
             "queue_depth": queue["depth"], "queue_oldest_age_s": _round(queue["oldest_age_s"]),
             "queue_dead": queue["dead"], "printer": printer, "reader": reader, "portal_up": up,
             "portal_latency_ms": None if latency is None else round(latency * 1000, 1),
+            **self.tally.snapshot(),
         }
         if self.audit is not None:
             head = self.audit.head()
@@ -167,17 +158,36 @@ class _ScrapeTimeCollector:
         return iter(())  # unknown until scraped; keeps registration from calling collect()
 
 
+class _CountCollector:
+    """The tally's counts as Prometheus counters, read when Prometheus asks."""
+
+    def __init__(self, sources: Sources) -> None:
+        self.sources = sources
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = self.sources.tally.snapshot()
+        yield CounterMetricFamily("kiosk_visits", "Visits started (the attract screen left).",
+                                  value=counts["visits"])
+        for name, doc, label, values in (
+                ("kiosk_logins", "Login attempts by result.", "result", counts["logins"]),
+                ("kiosk_submissions", "Submissions by outcome.", "outcome", counts["submissions"])):
+            family = CounterMetricFamily(name, doc, labels=[label])
+            for key, value in values.items():
+                family.add_metric([key], value)
+            yield family
+
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        return iter(())
+
+
 class KioskMetrics:
-    """Counters fed by the controller's events; gauges read at scrape time."""
+    """The controller's counts (its tally) and status gauges, served over HTTP; gauges read at scrape time."""
 
     def __init__(self, controller: Any = None, *, sources: Sources | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.sources = sources or (Sources.from_controller(controller) if controller is not None
                                    else Sources())
         r = self.registry
-        self.visits = Counter("kiosk_visits", "Visits started (the attract screen left).", registry=r)
-        self.logins = Counter("kiosk_logins", "Login attempts by result.", ["result"], registry=r)
-        self.submissions = Counter("kiosk_submissions", "Submissions by outcome.", ["outcome"], registry=r)
         self.printer = Gauge("kiosk_printer_status", "1 for the printer's current status.", ["status"],
                              registry=r)
         self.reader = Gauge("kiosk_reader_status", "1 for the card reader's current status.", ["status"],
@@ -188,12 +198,8 @@ class KioskMetrics:
         uptime.set_function(self.sources.uptime_s)
         Info("kiosk_version", "The kiosk's software version.", registry=r).info(
             {"version": __version__, "kiosk_id": self.sources.kiosk_id})
-        for result in LOGIN_RESULTS:
-            self.logins.labels(result)  # every series exists from the start, at 0
-        for outcome in SUBMISSION_OUTCOMES:
-            self.submissions.labels(outcome)
+        r.register(_CountCollector(self.sources))
         r.register(_ScrapeTimeCollector(self.sources))
-        self._method: str | None = None
         self._seen = {"printer": set(PRINTER_STATUSES), "reader": set(READER_STATUSES)}
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -202,58 +208,15 @@ class KioskMetrics:
 
     # ------------------------------------------------------------------ feeding
     def attach(self, controller: Any) -> None:
-        """Subscribe to the visit machine, the device status, the outbox and the forwarder."""
-        controller.machine.subscribe(self.on_transition)
+        """Count the controller's events (its one shared tally) and follow its device status."""
+        self.sources.tally = Tally.of(controller)
         controller.subscribe_status(self.on_status)
         self.on_status(controller.status)
-        parts = controller.parts
-        if parts.outbox is not None:
-            parts.outbox.on_enqueue(lambda _entry: self.submissions.labels("queued").inc())
-        if parts.forwarder is not None:
-            parts.forwarder.subscribe(self.on_forwarder_event)
-
-    def on_transition(self, transition: Any) -> None:
-        """Called by the machine on any thread; never raises into it (counting is best effort)."""
-        try:
-            self._count(str(transition.state), str(transition.previous), str(transition.reason))
-        except Exception:
-            log.exception("metrics could not count a transition")
-
-    def _count(self, state: str, previous: str, reason: str) -> None:
-        if previous == "attract" and state not in ("attract", "out_of_service"):
-            self.visits.inc()
-        if state == "reading_card":
-            self._method = "card"
-        elif state == "password":
-            self._method = "password" if previous != "authenticating" else self._method
-        elif state == "attract":
-            self._method = None
-        if previous == "submitting" and state == "confirm":
-            self.submissions.labels("refused").inc()
-        if previous not in _LOGIN_FROM:
-            return
-        result = None
-        if state in ("home", "first_login") and previous == "authenticating":
-            result = "password" if self._method == "password" else "ok"
-        elif state == "pin" and reason == "wrong_pin":
-            result = "wrong_pin"
-        elif state == "pin_blocked":
-            result = "blocked"
-        elif state == "error":
-            result = _REASON_RESULT.get(reason, "error")
-        elif state == "password" and previous == "authenticating":
-            result = "bad_password"
-        if result is not None:
-            self.logins.labels(result).inc()
 
     def on_status(self, status: Any) -> None:
         _one_hot(self.printer, self._seen["printer"], str(status.printer))
         _one_hot(self.reader, self._seen["reader"], str(status.reader))
         self.network.set(1.0 if status.network_online else 0.0)
-
-    def on_forwarder_event(self, item: Any) -> None:
-        if item.kind in ("delivered", "dead"):
-            self.submissions.labels(item.kind).inc()
 
     # ------------------------------------------------------------------ serving
     def serve(self, port: int, host: str = "127.0.0.1") -> int:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from pathlib import Path
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from kiosk import __version__
 from kiosk.audit import AuditLog
 from kiosk.config import from_mapping
 from kiosk.controller import KioskController, Parts
 from kiosk.heartbeat import Heartbeat, start_heartbeat
-from kiosk.metrics import PortalProbe, Sources
+from kiosk.metrics import PortalProbe, Sources, start_metrics
 from kiosk.portal.client import PortalClient
 from kiosk.sealing import load_public_key
+from kiosk.session import State
+from kiosk.tally import LOGIN_RESULTS, SUBMISSION_OUTCOMES
 from offline_queue.outbox import Outbox
 
 
@@ -23,11 +27,33 @@ def beats(sim) -> list[dict]:
     return requests.get(sim.url + "/_sim/heartbeats", timeout=5).json()["items"]
 
 
+CITIZEN = {"personal_number": "01024055123", "given_name": "ნინო", "surname": "ბერიძე",
+           "date_of_birth": "1990-04-05", "mobile": "+995599123456", "email": "nino@example.ge"}
+NO_COUNTS = {"visits": 0, "logins": dict.fromkeys(LOGIN_RESULTS, 0),
+             "submissions": dict.fromkeys(SUBMISSION_OUTCOMES, 0)}
+
+
+def a_visit(controller: KioskController, outbox: Outbox) -> None:
+    """A card visit: one wrong PIN, then in, one request queued, then one the disk refused."""
+    machine = controller.machine
+    machine.card_inserted("visit-1")
+    machine.card_ready(3)
+    machine.pin_submitted()
+    machine.pin_wrong(2)
+    machine.pin_submitted()
+    machine.authenticated(dict(CITIZEN), offline=False, token="secret-token")
+    outbox.enqueue({"service_id": "letter-to-agency", "personal_number": CITIZEN["personal_number"]})
+    machine.navigate(State.SERVICE, service_id="letter-to-agency")
+    machine.form_completed({"text": "x"})
+    machine.confirmed()
+    machine.submission_failed("disk_full")
+    machine.logout()
+
+
 def test_a_beat_carries_the_kiosk_summary(tmp_path: Path, sim) -> None:
     config = from_mapping({"kiosk": {"id": "tbs-07"}, "portal": {"url": sim.url},
                            "storage": {"dir": str(tmp_path)}})
     outbox = Outbox(tmp_path, kiosk_id="tbs-07", portal_public_key=load_public_key(sim.public_key_path))
-    outbox.enqueue({"service_id": "letter-to-agency", "personal_number": "01024055123"})
     controller = KioskController(config, Parts(outbox=outbox))
     controller.on_reader_status("no_card")
     audit = AuditLog(tmp_path)
@@ -36,6 +62,10 @@ def test_a_beat_carries_the_kiosk_summary(tmp_path: Path, sim) -> None:
     probe = PortalProbe(client.health)
     beat = Heartbeat(client, Sources.from_controller(controller, probe, audit), probe=probe)
     try:
+        assert beat.beat_once()
+        first = beats(sim)[-1]["summary"]
+        assert {k: first[k] for k in NO_COUNTS} == NO_COUNTS and first["queue_depth"] == 0
+        a_visit(controller, outbox)
         assert beat.beat_once()
         last = beats(sim)[-1]
         assert last["kiosk_id"] == "tbs-07"
@@ -46,11 +76,47 @@ def test_a_beat_carries_the_kiosk_summary(tmp_path: Path, sim) -> None:
         assert summary["portal_up"] is True and 0 < summary["portal_latency_ms"] < 2000
         assert summary["uptime_s"] >= 0
         assert summary["audit_head"] == {"seq": 1, "hash": audit.entries()[0]["hash"]}
-        assert "01024055123" not in str(last)
+        assert summary["visits"] == 1
+        assert summary["logins"] == {**NO_COUNTS["logins"], "ok": 1, "wrong_pin": 1}
+        assert summary["submissions"] == {**NO_COUNTS["submissions"], "queued": 1, "refused": 1}
+        for secret in (*CITIZEN.values(), "secret-token", "visit-1"):
+            assert secret not in str(last), f"{secret!r} went to the portal"
     finally:
         client.close()
         outbox.close()
         audit.close()
+
+
+def test_the_beat_and_the_endpoint_count_the_same_visits_once(tmp_path: Path, sim) -> None:
+    """Both started as `kiosk run` starts them: one tally, not one count per reader."""
+    with socket.socket() as finder:
+        finder.bind(("127.0.0.1", 0))
+        port = finder.getsockname()[1]
+    config = from_mapping({"kiosk": {"id": "tbs-09"}, "portal": {"url": sim.url},
+                           "storage": {"dir": str(tmp_path)}, "maintenance": {"metrics_port": port}})
+    outbox = Outbox(tmp_path, kiosk_id="tbs-09", portal_public_key=load_public_key(sim.public_key_path))
+    controller = KioskController(config, Parts(outbox=outbox))
+    beat, probe = start_heartbeat(controller, interval_s=3600)
+    metrics = start_metrics(config, controller, probe)
+    try:
+        assert metrics is not None
+        a_visit(controller, outbox)
+        assert beat.beat_once()
+        summary = [b for b in beats(sim) if b["kiosk_id"] == "tbs-09"][-1]["summary"]
+        page = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        scraped = {(s.name, tuple(s.labels.values())): s.value
+                   for family in text_string_to_metric_families(page) for s in family.samples}
+        assert summary["visits"] == scraped[("kiosk_visits_total", ())] == 1
+        for result, count in summary["logins"].items():
+            assert scraped[("kiosk_logins_total", (result,))] == count, result
+        for outcome, count in summary["submissions"].items():
+            assert scraped[("kiosk_submissions_total", (outcome,))] == count, outcome
+        assert summary["submissions"]["queued"] == 1
+    finally:
+        if metrics is not None:
+            metrics.stop()
+        controller.stop()
+        outbox.close()
 
 
 def test_failures_are_logged_once_per_change_not_per_beat(sim, caplog) -> None:
