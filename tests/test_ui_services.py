@@ -17,10 +17,18 @@ import pytest
 
 from kiosk.i18n import translate
 from kiosk.portal.reasons import citizen_message
+from tests.ui_services_support import (
+    CITIZEN_NUMBER,
+    back_home,
+    log_in,
+    open_service,
+    send_and_check,
+    texts_when,
+    typed,
+)
 from tests.ui_sim_controller import PASSWORD, USERNAME, SimKiosk, sim_kiosk
 
 pytestmark = pytest.mark.ui
-CITIZEN_NUMBER = "01001012345"  # the simulator's seeded "demo" account
 
 
 @pytest.fixture(scope="module")
@@ -34,66 +42,7 @@ def sk(xvfb_display: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def kiosk(sk: SimKiosk) -> Iterator[Any]:
     """The window on the personal page; brought back there after each test."""
     yield sk.kiosk
-    state = sk.kiosk.state()
-    if state["screen"] != "home":
-        if any(w["id"] == "home" for w in state["widgets"]):
-            sk.kiosk.tap("home")
-        sk.kiosk.wait(screen="home")
-
-
-def log_in(kiosk: Any) -> None:
-    kiosk.tap("password-login")
-    kiosk.wait(screen="password")
-    kiosk.ok({"cmd": "type", "id": "field-username", "text": USERNAME})
-    kiosk.ok({"cmd": "type", "id": "field-password", "text": PASSWORD})
-    kiosk.tap("submit")
-    kiosk.wait(screen="first_login")
-    kiosk.ok({"cmd": "type", "id": "field-mobile", "text": "555123456"})
-    kiosk.ok({"cmd": "type", "id": "field-email", "text": "nino@example.ge"})
-    kiosk.tap("submit")
-    kiosk.wait(screen="home")
-
-
-def typed(kiosk: Any, field: str, text: str) -> None:
-    kiosk.ok({"cmd": "type", "id": f"field-{field}", "text": text})
-
-
-def open_service(kiosk: Any, category: str, service: str) -> None:
-    kiosk.tap(f"category-{category}")
-    kiosk.wait(screen="category")
-    kiosk.tap(f"service-{service}")
-    kiosk.wait(screen="service")
-
-
-def texts_when(kiosk: Any, widget_id: str, timeout_s: float = 5) -> dict[str, str]:
-    """The visible texts once ``widget_id`` shows (taps inside lists act a moment later)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        texts = kiosk.texts()
-        if widget_id in texts or time.monotonic() > deadline:
-            return texts
-        time.sleep(0.05)
-
-
-def send_and_check(sk: SimKiosk, service_id: str) -> dict[str, Any]:
-    """From the confirm screen: send, see the result with its QR code; what the portal got."""
-    kiosk = sk.kiosk
-    kiosk.wait(screen="confirm")
-    before = len(sk.received())
-    kiosk.tap("confirm")
-    kiosk.wait(screen="result", timeout_s=15)
-    state = kiosk.state()
-    widgets = {w["id"]: w for w in state["widgets"]}
-    assert widgets["result-status"]["text"] == translate("ka", "Your request has reached the citizen portal")
-    assert widgets["result-qr"]["kind"] == "image" and widgets["result-qr"]["rect"][3] > 100
-    assert "MG-" in widgets["result-references"]["text"]
-    assert widgets["result-receipt"]["text"] == translate(
-        "ka", "Take your receipt from the printer below the screen.")
-    received = sk.received()
-    assert len(received) == before + 1
-    request = received[-1]["request"]
-    assert request["service_id"] == service_id and request["personal_number"] == CITIZEN_NUMBER
-    return request["values"]
+    back_home(sk.kiosk)
 
 
 def test_repeat_birth_certificate_wrong_input_first(sk: SimKiosk, kiosk: Any) -> None:
@@ -187,7 +136,8 @@ def test_individual_entrepreneur_registration(sk: SimKiosk, kiosk: Any) -> None:
                       "small_business": True, "email": "nino@example.ge", "mobile": "+995555123456"}
 
 
-def pay(kiosk: Any, category: str, service: str) -> dict[str, str]:
+def pay(kiosk: Any, category: str, service: str) -> tuple[dict[str, str], str]:
+    """Pay the first unpaid item; the result screen's texts and the item's id."""
     open_service(kiosk, category, service)
     deadline = time.monotonic() + 10
     while not (items := [w["id"] for w in kiosk.state()["widgets"] if w["id"].startswith("item-")]):
@@ -202,19 +152,26 @@ def pay(kiosk: Any, category: str, service: str) -> dict[str, str]:
     assert "confirm-total" in kiosk.texts()
     kiosk.tap("confirm")
     kiosk.wait(screen="result", timeout_s=15)
-    return kiosk.texts()
+    return kiosk.texts(), items[0].removeprefix("item-")
 
 
-def test_fines_lookup_and_pay(kiosk: Any) -> None:
-    texts = pay(kiosk, "fines", "fines-pay")
+@pytest.mark.parametrize(("category", "service", "kind"), [
+    ("fines", "fines-pay", "fines"),
+    ("utilities", "utility-bill-pay", "utility-bills"),
+])
+def test_look_up_and_pay(sk: SimKiosk, kiosk: Any, category: str, service: str, kind: str) -> None:
+    texts, paid = pay(kiosk, category, service)
     assert texts["result-status"] == translate("ka", "Your payment was accepted")
+    assert "PAY-" in texts["result-references"]
+    unpaid = [item["id"] for item in sk.sim.store.unpaid_items(CITIZEN_NUMBER, kind)]
+    assert paid not in unpaid, "the portal still holds the item as unpaid"
 
 
 def test_tax_debt_over_the_limit_is_declined_in_words(kiosk: Any) -> None:
     from kiosk.portal.simulator.seed import DEFAULT_PAYMENT_LIMIT_GEL, items_for
 
     debt = next(i for i in items_for(CITIZEN_NUMBER) if i["kind"] == "tax-debt")
-    texts = pay(kiosk, "taxes", "tax-debt-pay")
+    texts, _ = pay(kiosk, "taxes", "tax-debt-pay")
     if Decimal(debt["amount_gel"]) > DEFAULT_PAYMENT_LIMIT_GEL:
         assert texts["result-status"] == translate("ka", "Your payment was declined")
         assert translate("ka", citizen_message("limit_exceeded")) in texts["result-body"]
