@@ -9,7 +9,7 @@ import sys
 from kiosk import config as kiosk_config
 from kiosk.doctor import exit_code, run_checks
 
-SYMBOLS = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
+SYMBOLS = {"ok": "OK  ", "info": "INFO", "warn": "WARN", "fail": "FAIL"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
