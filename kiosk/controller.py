@@ -26,6 +26,7 @@ from kiosk.desk import ServiceDesk
 from kiosk.i18n import Translator
 from kiosk.logs import event
 from kiosk.portal.errors import PortalError, PortalOffline, PortalUnauthorised
+from kiosk.requests import SUBMITTED, fetch_recent, remember_submission
 from kiosk.session import State, Timing, VisitMachine
 from kiosk.watchdog import Notifier
 
@@ -93,6 +94,8 @@ class KioskController:
         self._card_session: str | None = None
         self._visit_data_listeners: list[Callable[[str], None]] = []
         self._catalog_listeners: list[Callable[[Any], None]] = []
+        self._transactions_asked = 0  # the newest fetch of the page's requests wins
+        self._transactions_lock = threading.Lock()
         self.desk = ServiceDesk(self)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-worker")
         self._stopped = threading.Event()
@@ -107,6 +110,7 @@ class KioskController:
             network.start()
         if self.parts.forwarder is not None:
             self.parts.forwarder.subscribe(lambda *_: self._refresh_queue_status())
+            self.parts.forwarder.subscribe(self._on_forwarded)
             self.parts.forwarder.start()
         if self.parts.reader is not None:
             self.parts.reader.start()
@@ -160,6 +164,10 @@ class KioskController:
         self._set_status(network_online=bool(online))
         if online:
             self._work(self.refresh_catalog)
+            visit = self.machine.visit
+            if visit.token and "transactions_error" in visit.data:
+                # The page said "cannot be shown now": now it can.
+                self._work(self._fetch_transactions, visit)
 
     def refresh_catalog(self) -> None:
         """Ask the portal for a newer catalog (If-None-Match); keep the last good one.
@@ -413,35 +421,40 @@ class KioskController:
         return self.machine.form_completed({"item_ids": chosen})
 
     def load_transactions(self) -> None:
-        """Fetch the citizen's recent requests for the personal page (online only), on a worker.
+        """Fetch the citizen's recent requests for the personal page, on a worker.
 
-        The answer lands in ``visit_data["transactions"]`` (or
-        ``"transactions_error"``) and listeners hear ``"transactions"``.
+        The portal's list merged with this visit's own requests still in the
+        outbox (kiosk/requests.py) lands in ``visit_data["transactions"]``,
+        and what kept the portal's part away in ``"transactions_error"``;
+        listeners hear ``"transactions"``.
         """
         self._work(self._fetch_transactions, self.machine.visit)
 
     def _fetch_transactions(self, visit: Any) -> None:
-        portal, token = self.parts.portal, visit.token
-        items: list[Any] | None = None
-        error = None
-        if portal is None or token is None or visit.offline:
-            error = "online_only_offline"
-        else:
-            try:
-                items = list(portal.citizen_transactions(token).get("items", []))
-            except PortalOffline:
-                error = "online_only_offline"
-            except PortalError as exc:
-                event(log, "transactions not fetched", error=type(exc).__name__)
-                error = "portal_error"
-        if self.machine.visit is not visit:
-            return  # that visit ended while we asked: never show it to the next citizen
-        if items is not None:
-            visit.data["transactions"] = items
-            visit.data.pop("transactions_error", None)
-        else:
-            visit.data["transactions_error"] = error
+        with self._transactions_lock:
+            self._transactions_asked += 1
+            asked = self._transactions_asked
+        items, error = fetch_recent(self.parts.portal, self.parts.outbox, visit)
+        with self._transactions_lock:
+            # Two workers: an older, slower answer (the portal was down) must not
+            # overwrite a newer one; and a visit that ended is never shown to the next citizen.
+            if asked != self._transactions_asked or self.machine.visit is not visit:
+                return
+            if items is None:
+                visit.data.pop("transactions", None)
+            else:
+                visit.data["transactions"] = items
+            if error is None:
+                visit.data.pop("transactions_error", None)
+            else:
+                visit.data["transactions_error"] = error
         self.visit_data_changed("transactions")
+
+    def _on_forwarded(self, item: Any) -> None:
+        """A request this visit left waiting reached the portal: the page's row moves on."""
+        visit = self.machine.visit
+        if getattr(item, "kind", "") == "delivered" and item.local_ref in visit.data.get(SUBMITTED, ()):
+            self._work(self._fetch_transactions, visit)
 
     # ------------------------------------------------------------ plumbing
     def _work(self, func: Callable[..., None], *args: Any) -> None:
@@ -457,6 +470,8 @@ class KioskController:
             pass
 
     def _on_transition(self, transition: Any) -> None:
+        if transition.state == State.RESULT:
+            remember_submission(self.machine.visit.data, self.machine.visit.result)
         if transition.wiped:
             self.translator.set_language(self.machine.language)
             reader = self.parts.reader

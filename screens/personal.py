@@ -5,13 +5,14 @@ the next person in the queue can see the screen), the mobile number and
 e-mail with a way to change them, the latest requests and their status,
 the ten categories as large tiles, and a search that finds services by
 words in the current language. The language can be switched here with one
-tap. Requests and their status come from the portal on a worker
-(`controller.load_transactions`); until then, and when offline, the page
-says so instead of waiting.
+tap. Requests and their status come from the portal and this visit's
+outbox on a worker (`controller.load_transactions`); until then, and when
+offline, the page says so instead of waiting. An answered letter's row
+opens its answer (screens/request_answer.py).
 
 Labels are kept, not rebuilt on every entry (the requests' labels, the
 FAQ per language), so a page appears at once; the requests' labels hold
-a citizen's data and are emptied in `wipe()`.
+a citizen's data and are emptied in `wipe()`, with the answer's overlay.
 """
 
 from __future__ import annotations
@@ -26,16 +27,12 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
 from kiosk.forms import display_value, mask_personal_number
-from kiosk.i18n import N_
 from kiosk.session import State
 from screens.login import KeyboardScreen, check_contacts
+from screens.request_answer import RequestAnswer, RequestList
 from screens.services import SubPage, fill_service_rows, icon_path
 from screens.services_cache import WarmUp, draw_once, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable, KioskLabel
-
-STATUS_WORDS = {"received": N_("reached the portal"), "in_progress": N_("being dealt with"),
-                "answered": N_("answered"), "queued": N_("waiting to be sent")}
-RECENT = 3  # requests shown on the page
 
 
 class CategoryTile(Automatable, ButtonBehavior, BoxLayout):
@@ -77,11 +74,12 @@ class PersonalScreen(KeyboardScreen):
         self._visit_id = ""
         self._latest_ref: str | None = None
         self._editor: ContactEditor | None = None
-        self._request_labels: list[KioskLabel] = []
+        self._answer: RequestAnswer | None = None
         self.text_layout = "ka"
 
     def on_kv_post(self, *_args: Any) -> None:
         app = App.get_running_app()
+        self._requests = RequestList(self.ids.requests)
         app.ui.bind(language=lambda *_: self.relabel())
         app.controller.subscribe_visit_data(
             lambda key: Clock.schedule_once(lambda _dt: self.relabel()) if key == "transactions" else None)
@@ -131,7 +129,7 @@ class PersonalScreen(KeyboardScreen):
         lines.append(ui.tr("E-mail: {email}", email=citizen.get("email") or ui.tr("not given")))
         self.details = "\n".join(lines)
         self._tiles(language)
-        self._requests(language)
+        self.requests_text = self._requests.show(controller.visit_data, language)
         if self.searching:
             self._search(self.ids.search.text)
 
@@ -158,44 +156,11 @@ class PersonalScreen(KeyboardScreen):
         grid.tallest = max((tile.content_height() for tile in grid.children
                             if isinstance(tile, CategoryTile)), default=0)
 
-    def _requests(self, language: str) -> None:
-        app = App.get_running_app()
-        ui, data, catalog = app.ui, app.controller.visit_data, app.controller.catalog
-        items = data.get("transactions")
-        if items is None:
-            self._show_requests([])
-            error = data.get("transactions_error")
-            self.requests_text = (ui.tr("Your earlier requests cannot be shown while the connection "
-                                        "is down.") if error == "online_only_offline" else
-                                  ui.tr("Your earlier requests cannot be shown right now.") if error
-                                  else ui.tr("Looking up your requests…"))
-            return
-        self.requests_text = "" if items else ui.tr("You have no requests yet.")
-        lines = []
-        for item in items[:RECENT]:
-            service_id = str(item.get("service_id", ""))
-            name = (catalog.service(service_id).name(language)
-                    if catalog is not None and catalog.has_service(service_id) else service_id)
-            status = ui.tr(STATUS_WORDS.get(str(item.get("status")), N_("reached the portal")))
-            lines.append((f"request-{item.get('reference', '')}",
-                          f"{name} — {status} ({item.get('reference', '')})"))
-        self._show_requests(lines)
-
-    def _show_requests(self, lines: list[tuple[str, str]]) -> None:
-        """Show (automation id, text) lines in kept labels; an unchanged text keeps its texture."""
-        box, labels = self.ids.requests, self._request_labels
-        while len(labels) < len(lines):
-            labels.append(KioskLabel(halign="left"))
-        for label, (automation_id, text) in zip(labels, lines, strict=False):
-            label.automation_id, label.text = automation_id, text
-            label.font_size = App.get_running_app().ui.text_mm(4.8)
-        for label in labels[len(lines):]:
-            label.automation_id = label.text = ""  # a citizen's request leaves no trace
-        shown = labels[:len(lines)]
-        if list(reversed(box.children)) != shown:
-            box.clear_widgets()
-            for label in shown:
-                box.add_widget(label)
+    def open_answer(self, item: dict[str, Any]) -> None:
+        """Show a letter's answer over the page (one overlay, kept: it follows the language)."""
+        if self._answer is None:
+            self._answer = RequestAnswer()
+        self._answer.show(item)
 
     # ------------------------------------------------------------ search
     def search_focused(self, focused: bool) -> None:
@@ -235,8 +200,10 @@ class PersonalScreen(KeyboardScreen):
             self._editor.close()  # the visit ended under the editor: its fields go too
             self._editor = None
         self.close_search()
+        if self._answer is not None:
+            self._answer.close()  # the answer is the citizen's too
         self.name_text = self.details = self.requests_text = ""
-        self._show_requests([])
+        self._requests.clear()
         self._visit_id = ""
         self._latest_ref = None
 

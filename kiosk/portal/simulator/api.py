@@ -78,6 +78,7 @@ class PortalApi:
         self.catalog_bytes = canonical(catalog)
         self.catalog_etag = '"' + hashlib.sha256(self.catalog_bytes).hexdigest()[:32] + '"'
         self.letter_ids = seed.letter_service_ids(catalog)
+        self._catalog_services = [s for s in catalog.get("services", []) if isinstance(s, dict)]
 
     # -- helpers --------------------------------------------------------------------
     def _citizen_of(self, req: Request) -> str:
@@ -317,7 +318,31 @@ class PortalApi:
         number = self._citizen_of(req)
         time.sleep(req.delay_s)
         rows = self.store.transactions(number, limit=20)
-        return Reply(200, {"items": [self._status_of(r) for r in rows]})
+        return Reply(200, {"items": [self._citizen_item(r) for r in rows]})
+
+    def _citizen_item(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The citizen's own view of a letter adds whom it went to, its subject and when it was
+        answered (from the opened request: only behind the session, never by reference alone)."""
+        item = self._status_of(row)
+        if not row["is_letter"]:
+            return item
+        try:
+            values = json.loads(row["request"] or "{}").get("values") or {}
+        except (ValueError, AttributeError):
+            values = {}
+        service = next((s for s in self._catalog_services if s.get("id") == row["service_id"]), {})
+        agency = values.get("agency") or service.get("agency")
+        if agency:
+            item["agency"] = str(agency)
+        if isinstance(values.get("subject"), str):
+            item["subject"] = values["subject"]
+        if item["answer"] is not None:
+            answered = row["answered_at"]
+            if answered is None:  # answered just now by _status_of
+                answered = (self.store.transaction(row["reference"]) or {}).get("answered_at")
+            item["answered_at"] = iso(answered if answered is not None else time.time())
+        return item
+
 
     def heartbeat(self, req: Request) -> Reply:
         if not isinstance(req.json, dict):
