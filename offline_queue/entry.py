@@ -6,6 +6,7 @@ import base64
 import calendar
 import dataclasses
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,37 @@ from typing import Any
 # Letters and digits that cannot be misread aloud or on thermal paper:
 # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
 _READABLE = "ACDEFHJKMNPRTUVWXY3479"
+
+
+# What the kiosk says about an error code. The portal's own message is
+# never stored (it may quote the form), so this is all a technician sees
+# beside the code in `kiosk queue list`.
+ERROR_TEXTS = {
+    "sealed_unreadable": "the portal cannot open the sealed envelope (sealing key?)",
+    "envelope_malformed": "the portal found the envelope malformed",
+    "digest_mismatch": "the envelope's digest does not match its request",
+    "kiosk_signature_invalid": "the portal does not accept this kiosk's signature",
+    "card_certificate_invalid": "the card certificate was not accepted (expired, revoked, unknown)",
+    "card_signature_invalid": "the card signature was not accepted",
+    "envelope_mismatch": "the submission and its envelope name different entries",
+    "invalid_submission": "the portal found the submission incomplete",
+    "invalid_form": "the portal refused the form's contents",
+    "idempotency_key_reused": "the portal holds another request under this key",
+    "idempotency_key_missing": "the request carried no idempotency key",
+    "in_progress": "the portal is still working on this key",
+    "offline": "the portal did not answer",
+    "batch_item": "the portal did not take this item of a batch yet",
+    "unrecognised_code": "the portal's error code was not recognisable",
+}
+
+
+def error_text(code: str | None) -> str | None:
+    """The kiosk's words for an error code (None for no error)."""
+    if not code:
+        return None
+    if code.startswith("http_") and code[5:].isdigit():
+        return f"the portal answered HTTP {code[5:]}"
+    return ERROR_TEXTS.get(code, "refused by the portal (its message is not kept)")
 
 
 def utc_iso(epoch: float) -> str:
@@ -50,14 +82,20 @@ class QueuedEntry:
     attempts: int = 0
     next_attempt_at: float = 0.0
     last_error_code: str | None = None
+    # Derived from the code (`error_text`), not read from the disk.
     last_error_reason: str | None = None
     portal_ref: str | None = None
+    # (idempotency key, error code it was refused with, UTC time retired), oldest first.
+    retired_keys: tuple[tuple[str, str, str], ...] = ()
     sealed: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def from_row(cls, row: dict[str, Any], with_sealed: bool = True) -> QueuedEntry:
         names = {f.name for f in dataclasses.fields(cls)}
         values = {key: value for key, value in row.items() if key in names}
+        values["last_error_reason"] = error_text(values.get("last_error_code"))
+        values["retired_keys"] = tuple(tuple(item) for item in
+                                       json.loads(values.get("retired_keys") or "[]"))
         if not with_sealed:
             values["sealed"] = None
         return cls(**values)

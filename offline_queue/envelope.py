@@ -6,6 +6,11 @@ The whole envelope is then sealed with HPKE to the portal's public key
 before it reaches the outbox's disk: the kiosk keeps only ciphertext and
 cannot read back what a citizen submitted.
 
+The idempotency key is deliberately not part of the request: it travels
+beside the sealed envelope, so a technician's retry of a refused entry can
+give it a fresh key without the citizen's card (see `Outbox.retry`); the
+signed ``local_ref`` is what ties every attempt to one submission.
+
 `open_and_verify` is the portal's side, kept here next to the builder so
 both follow one definition; the portal simulator and the tests reuse it.
 """

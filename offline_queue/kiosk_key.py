@@ -4,9 +4,11 @@ and the local secret that turns personal numbers into ordering keys.
 The portal checks the kiosk signature in every envelope to know which
 terminal a submission came from (a card signature proves the citizen, not
 the machine). The ordering-key secret lets the outbox keep one citizen's
-entries in order without keeping the personal number on disk: an HMAC
-under a secret that never leaves the kiosk cannot be reversed by trying
-all eleven-digit numbers, as a plain hash could.
+entries in order without keeping the personal number on disk. The secret
+lies on the same disk as the outbox, so whoever holds the disk can try
+all eleven-digit numbers against an HMAC; that is why only 16 bits of it
+are kept (`ordering_key`): a brute force then names some 1.5 million
+possible numbers, never one person.
 
 Both are created once, owner-only (0600), atomically: written to a
 temporary file, fsynced, then hard-linked into place, so two processes
@@ -27,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SIGNING_KEY_FILE = "kiosk-signing-key.pem"
 ORDER_SECRET_FILE = "kiosk-order-secret"
+# 16 bits; schema step 2 cut the keys stored by earlier releases to the same.
+ORDER_KEY_HEX_CHARS = 4
 
 
 class KioskKeyError(RuntimeError):
@@ -103,5 +107,12 @@ def load_or_create_order_secret(storage_dir: str | Path) -> bytes:
 
 
 def ordering_key(secret: bytes, personal_number: str) -> str:
-    """A stable, non-reversible stand-in for the citizen, for ordering only."""
-    return hmac.new(secret, personal_number.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    """A stable 16-bit stand-in for the citizen, for ordering only (four hex digits).
+
+    Two citizens share a key one time in 65,536: the outbox then sends the
+    later one's entry after the earlier one's, a harmless extra ordering.
+    The secret still matters: without it the 16 bits could be computed for
+    a known person's number and used to pick out their entries' times.
+    """
+    digest = hmac.new(secret, personal_number.encode("utf-8"), hashlib.sha256).hexdigest()
+    return digest[:ORDER_KEY_HEX_CHARS]

@@ -4,7 +4,10 @@ Write-ahead: the citizen sees "accepted" only after one durable SQLite
 commit (WAL, ``synchronous=FULL``: one fsync of the WAL per submission and
 none besides), whether the portal is reachable or not; the forwarder then
 sends from here. What reaches the disk is the HPKE-sealed envelope plus
-metadata that names no citizen (see `schema._v1`).
+metadata that names no citizen (see `schema._v1`): service id, times, size,
+attempts, status, local and portal references, the portal's error code
+(never its message, which may quote what the citizen typed) and a 16-bit
+ordering key (kiosk_key.ordering_key), emptied once the entry is delivered.
 
 One process writes (the kiosk); it holds ``outbox.lock`` so a second kiosk
 process started by mistake fails at once instead of handing out the same
@@ -16,6 +19,7 @@ without the lock; SQLite's own locking and ``busy_timeout`` keep them safe.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -24,15 +28,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from offline_queue import envelope as env
-from offline_queue import kiosk_key
-from offline_queue.entry import QueuedEntry, parse_utc_iso, reference_prefix, utc_iso
+from offline_queue import kiosk_key, order
+from offline_queue.entry import QueuedEntry, reference_prefix, utc_iso
+from offline_queue.outbox_reads import OutboxReads, ref_params
 from offline_queue.schema import migrate
 
 DB_FILE = "outbox.sqlite3"
@@ -40,17 +44,6 @@ LOCK_FILE = "outbox.lock"
 # The WAL is cut back to this after each checkpoint, so a burst of
 # submissions does not leave a file the size of the burst behind.
 JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
-_INSERT_ENTRY = (
-    "INSERT INTO entries (local_ref, idempotency_key, kiosk_id, service_id, order_key, status,"
-    " created_at, updated_at, size, attempts, next_attempt_at, sealed) VALUES (:local_ref,"
-    " :idempotency_key, :kiosk_id, :service_id, :order_key, :status, :created_at, :updated_at,"
-    " :size, :attempts, :next_attempt_at, :sealed)"
-)
-def _ref_params(ref_or_id: str | int) -> dict[str, Any]:
-    """A technician names an entry by its local reference (printed on the
-    receipt) or by its row number (shown by `kiosk queue list`)."""
-    text = str(ref_or_id)
-    return {"ref": text, "id": int(text) if text.isdigit() else -1}
 
 
 def _storable(text: str) -> str:
@@ -62,7 +55,7 @@ class OutboxError(RuntimeError):
     """The outbox cannot do what was asked (no sealing key, already open elsewhere)."""
 
 
-class Outbox:
+class Outbox(OutboxReads):
     """Durable, sealed store of submissions waiting for (or done with) the portal."""
 
     def __init__(
@@ -96,7 +89,12 @@ class Outbox:
         for pragma in ("auto_vacuum = INCREMENTAL", "journal_mode = WAL", "synchronous = FULL",
                        f"journal_size_limit = {JOURNAL_SIZE_LIMIT}", "busy_timeout = 10000"):
             conn.execute(f"PRAGMA {pragma}")
+        released = conn.execute("PRAGMA user_version").fetchone()[0]
         migrate(self.db)
+        if writer and 0 < released < 2:
+            # Step 2 cut ordering keys and dropped portal messages; the main
+            # file still holds the old pages until the WAL is written back.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._counters: dict[str, int] = {}
         self._seen_data_version: int | None = None
         self._signing_key = kiosk_key.load_or_create_signing_key(self.dir) if writer else None
@@ -208,7 +206,7 @@ class Outbox:
         """Store a prepared entry: one transaction, one fsync; then tell the listeners."""
         row = {k: v for k, v in prepared.items() if k not in ("period", "seq")}
         with self._write() as conn:
-            cursor = conn.execute(_INSERT_ENTRY, row)
+            cursor = conn.execute(order.INSERT_ENTRY, row)
             conn.execute(
                 "INSERT INTO ref_counters (period, last_seq) VALUES (?, ?) "
                 "ON CONFLICT(period) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
@@ -235,19 +233,12 @@ class Outbox:
         An entry waits while an earlier one of the same citizen is pending,
         so a citizen's submissions reach the portal in the order made; one
         per citizen per batch keeps that true even if the portal handled a
-        batch's items out of order. Marks the returned entries in flight.
+        batch's items out of order (`order`: an index read, whatever the
+        backlog). Marks the returned entries in flight.
         """
         now = time.time() if now is None else now
         with self._lock:
-            rows = self.db.query(
-                """
-                SELECT e.* FROM entries AS e
-                WHERE e.status = 'pending' AND e.next_attempt_at <= :now
-                  AND NOT EXISTS (SELECT 1 FROM entries AS p
-                                  WHERE p.order_key = e.order_key AND p.id < e.id
-                                    AND p.status IN ('pending', 'in_flight'))
-                ORDER BY e.id LIMIT :limit
-                """, {"now": now, "limit": limit})
+            rows = self.db.query(order.DUE, {"now": now, "limit": limit})
             entries = [QueuedEntry.from_row(row) for row in rows]
             self._in_flight.update(entry.id for entry in entries)
         return entries
@@ -262,50 +253,73 @@ class Outbox:
         return changed
 
     def next_due_at(self) -> float | None:
-        """Wall time at which the soonest waiting entry may go, or None when none waits."""
+        """Wall time at which the soonest sendable entry may go, or None when none waits.
+
+        Only entries first in their citizen's line count: one held back
+        behind an earlier entry is not due, however old, so the forwarder
+        sleeps instead of spinning through rounds that send nothing.
+        """
         with self._lock:
-            row = self._conn.execute(
-                "SELECT min(next_attempt_at) FROM entries WHERE status = 'pending'").fetchone()
-        return row[0]
+            row = self._conn.execute(order.NEXT_DUE).fetchone()
+        return row[0] if row else None
+
+    def _order_keys(self, conn: sqlite3.Connection, ids: list[int]) -> list[str]:
+        return [key for (key,) in conn.execute(
+            "SELECT order_key FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),))]
 
     def mark_delivered(self, delivered: list[tuple[int, str]]) -> None:
         """Acknowledge (entry id, portal reference) pairs in one commit."""
         if not delivered:
             return
         now = utc_iso(time.time())
+        ids = [entry_id for entry_id, _ in delivered]
         with self._write() as conn:
+            keys = self._order_keys(conn, ids)
             if self.keep_delivered_days > 0:
+                # A delivered entry needs no place in line: its ordering key
+                # would only link a citizen's kept entries to each other.
                 conn.executemany(
-                    "UPDATE entries SET status = 'delivered', portal_ref = ?, updated_at = ? "
-                    "WHERE id = ?", [(_storable(ref), now, entry_id) for entry_id, ref in delivered])
+                    "UPDATE entries SET status = 'delivered', head = 0, order_key = '', "
+                    "portal_ref = ?, updated_at = ? WHERE id = ?",
+                    [(_storable(ref), now, entry_id) for entry_id, ref in delivered])
             else:
-                conn.executemany("DELETE FROM entries WHERE id = ?",
-                                 [(entry_id,) for entry_id, _ in delivered])
-        self._in_flight.difference_update(entry_id for entry_id, _ in delivered)
-        if self.count("pending") == 0:
+                conn.executemany("DELETE FROM entries WHERE id = ?", [(i,) for i in ids])
+            order.promote(conn, keys)
+        self._in_flight.difference_update(ids)
+        if self.pending_count() == 0:
             self.compact()
 
-    def mark_retry(self, ids: list[int], code: str, reason: str, next_attempt_at: float = 0.0,
-                   count_attempt: bool = True) -> None:
-        """Record a failed attempt; the entries stay pending (one commit)."""
+    def mark_retry(self, ids: list[int], code: str, reason: str | None = None,
+                   next_attempt_at: float = 0.0, count_attempt: bool = True) -> None:
+        """Record a failed attempt; the entries stay pending (one commit).
+
+        Only ``code`` is stored; ``reason`` is taken for the callers' symmetry
+        with the forwarder's events and never reaches the disk.
+        """
         if not ids:
             return
         with self._write() as conn:
             conn.executemany(
                 "UPDATE entries SET attempts = attempts + ?, last_error_code = ?, "
-                "last_error_reason = ?, next_attempt_at = ?, updated_at = ? "
-                "WHERE id = ? AND status = 'pending'",
-                [(int(count_attempt), _storable(code), _storable(reason[:500]), next_attempt_at,
+                "next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+                [(int(count_attempt), order.error_code(code), next_attempt_at,
                   utc_iso(time.time()), entry_id) for entry_id in ids])
         self._in_flight.difference_update(ids)
 
-    def mark_dead(self, entry_id: int, code: str, reason: str) -> None:
-        """The portal refused the entry: park it for a technician, never resend by itself."""
+    def mark_dead(self, entry_id: int, code: str, reason: str | None = None) -> None:
+        """The portal refused the entry: park it for a technician, never resend by itself.
+
+        As in `mark_retry`, only the code is stored. The citizen's next
+        entry, if any, no longer waits for this one.
+        """
         with self._write() as conn:
+            keys = self._order_keys(conn, [entry_id])
             conn.execute(
-                "UPDATE entries SET status = 'dead', attempts = attempts + 1, "
-                "last_error_code = ?, last_error_reason = ?, updated_at = ? WHERE id = ?",
-                (_storable(code), _storable(reason[:500]), utc_iso(time.time()), entry_id))
+                "UPDATE entries SET status = 'dead', head = 0, attempts = attempts + 1, "
+                "last_error_code = ?, updated_at = ? WHERE id = ?",
+                (order.error_code(code), utc_iso(time.time()), entry_id))
+            order.promote(conn, keys)
         self._in_flight.discard(entry_id)
 
     def release(self, ids: list[int]) -> None:
@@ -313,14 +327,40 @@ class Outbox:
         self._in_flight.difference_update(ids)
 
     def retry(self, ref_or_id: str | int) -> QueuedEntry | None:
-        """A technician's decision to send a dead letter again; None if no such dead entry."""
-        params = {**_ref_params(ref_or_id), "now": utc_iso(time.time())}
+        """A technician's decision to send a dead letter again; None if no such dead entry.
+
+        The entry goes out under a fresh idempotency key. The portal keeps
+        the refusal it gave under the old key and replays it to every
+        repeat, as an idempotency key promises (the IETF Idempotency-Key
+        draft), so resending under the old key could never succeed, even
+        after the cause was fixed. A fresh key is safe because an entry is
+        dead only on a 4xx refusal, and a key whose first answer was a
+        refusal created nothing at the portal: had any attempt under it
+        created a transaction, every later answer would be that 201 replayed.
+
+        Re-keying needs neither the citizen nor the card: the key travels
+        beside the sealed envelope (the Idempotency-Key header, a batch
+        item's ``idempotency_key``), not inside it. What the card and the
+        kiosk signed names the entry by its ``local_ref``, which never
+        changes, so the portal can still tie every attempt to one
+        submission. The retired key and the refusal it got stay in the
+        entry's ``retired_keys`` for the technician and the portal's staff.
+        """
+        params = ref_params(ref_or_id)
+        now = utc_iso(time.time())
         with self._write() as conn:
-            changed = conn.execute(
-                "UPDATE entries SET status = 'pending', next_attempt_at = 0, updated_at = :now "
-                "WHERE (local_ref = :ref OR id = :id) AND status = 'dead'", params).rowcount
-        if not changed:
-            return None
+            row = conn.execute(
+                "SELECT id, idempotency_key, last_error_code, order_key, retired_keys FROM entries"
+                " WHERE (local_ref = :ref OR id = :id) AND status = 'dead'", params).fetchone()
+            if row is None:
+                return None
+            entry_id, old_key, code, order_key, retired = row
+            history = [*json.loads(retired or "[]"), [old_key, code or "", now]]
+            conn.execute(
+                "UPDATE entries SET status = 'pending', idempotency_key = ?, retired_keys = ?, "
+                "next_attempt_at = 0, updated_at = ? WHERE id = ?",
+                (str(uuid.uuid4()), json.dumps(history), now, entry_id))
+            order.reorder(conn, order_key)
         entry = self.get(ref_or_id)
         for listener in list(self._listeners):
             listener(entry)  # wakes the forwarder
@@ -340,55 +380,3 @@ class Outbox:
             # once, and incremental_vacuum frees one page per step.
             self._conn.executescript("PRAGMA incremental_vacuum;")
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def get(self, ref_or_id: str | int) -> QueuedEntry | None:
-        with self._lock:
-            rows = list(self.db.query("SELECT * FROM entries WHERE local_ref = :ref OR id = :id",
-                                      _ref_params(ref_or_id)))
-        return self._with_live_status(QueuedEntry.from_row(rows[0])) if rows else None
-
-    def _with_live_status(self, entry: QueuedEntry) -> QueuedEntry:
-        if entry.status == "pending" and entry.id in self._in_flight:
-            return entry.with_status("in_flight")
-        return entry
-
-    def entries(self, status: str | None = None, limit: int | None = 100,
-                with_sealed: bool = False) -> list[QueuedEntry]:
-        """Entries oldest first, optionally of one status, for lists and export."""
-        with self._lock:
-            rows = list(self.db.query(
-                "SELECT * FROM entries WHERE (:status IS NULL OR status = :status) "
-                "ORDER BY id LIMIT :limit",
-                {"status": status, "limit": -1 if limit is None else limit}))
-        return [self._with_live_status(QueuedEntry.from_row(row, with_sealed)) for row in rows]
-
-    def count(self, status: str) -> int:
-        with self._lock:
-            return self._conn.execute(
-                "SELECT count(*) FROM entries WHERE status = ?", (status,)).fetchone()[0]
-
-    def stats(self) -> dict[str, Any]:
-        """What the maintenance screen and the metrics show; no personal data."""
-        with self._lock:
-            counts = dict(self._conn.execute(
-                "SELECT status, count(*) FROM entries GROUP BY status").fetchall())
-            oldest = self._conn.execute(
-                "SELECT created_at FROM entries WHERE status = 'pending' ORDER BY id LIMIT 1"
-            ).fetchone()
-            in_flight = len(self._in_flight)
-        oldest_age = max(0.0, time.time() - parse_utc_iso(oldest[0])) if oldest else None
-        wal = Path(f"{self.path}-wal")
-        return {
-            "pending": counts.get("pending", 0),
-            "in_flight": in_flight,
-            "delivered_kept": counts.get("delivered", 0),
-            "dead": counts.get("dead", 0),
-            "oldest_pending_age_s": oldest_age,
-            "db_bytes": self.path.stat().st_size,
-            "wal_bytes": wal.stat().st_size if wal.exists() else 0,
-            "free_mb": shutil.disk_usage(self.dir).free // (1024 * 1024),
-        }
-
-    def integrity_check(self) -> str:
-        with self._lock:
-            return self._conn.execute("PRAGMA integrity_check").fetchone()[0]

@@ -58,7 +58,63 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["ref_counters"].create({"period": str, "last_seq": int}, pk="period")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Dequeue cost independent of the backlog; less in clear; a re-keyable retry.
+
+    * ``head`` marks the one pending entry per ordering key that may go next
+      (the oldest). v1 found it with a NOT EXISTS per candidate, which walks
+      the whole backlog when a few citizens own it; the flag turns "due
+      entries" and "next due time" into index range reads.
+    * ``queue_counts`` is kept by triggers, so "how many are pending" is one
+      primary-key read for every connection, including a technician's shell.
+    * ``order_key`` is cut to 16 bits and ``last_error_reason`` (the portal's
+      free text, which may quote a form) is no longer kept: see outbox.py.
+    * ``retired_keys`` records idempotency keys a refused entry was sent
+      under before a technician's retry gave it a fresh one.
+    """
+    conn: sqlite3.Connection = db.conn
+    # The cut keys and the dropped messages must not survive in freed space
+    # inside the rewritten pages; the caller's checkpoint then replaces the
+    # old pages in the main file (Outbox.__init__, or the last close).
+    secure_delete = conn.execute("PRAGMA secure_delete").fetchone()[0]
+    conn.execute("PRAGMA secure_delete = ON")
+    db.execute("ALTER TABLE entries ADD COLUMN head INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE entries ADD COLUMN retired_keys TEXT NOT NULL DEFAULT ''")
+    # 4 hex digits written out, not imported: a released step must not
+    # change when a later release changes kiosk_key.ORDER_KEY_HEX_CHARS.
+    db.execute("UPDATE entries SET order_key = substr(order_key, 1, 4) "
+               "WHERE order_key NOT LIKE 'none:%'")
+    db.execute("UPDATE entries SET order_key = '' WHERE status = 'delivered'")
+    db.execute("UPDATE entries SET last_error_reason = NULL")
+    db.execute("UPDATE entries SET head = 1 WHERE status = 'pending' AND id = "
+               "(SELECT p.id FROM entries AS p WHERE p.order_key = entries.order_key "
+               "AND p.status = 'pending' ORDER BY p.id LIMIT 1)")
+    db.execute("DROP INDEX IF EXISTS idx_entries_order_key_id")
+    # (order_key, status): "the oldest pending entry of this key" without
+    # walking the key's delivered history.
+    db["entries"].create_index(["order_key", "status"])
+    # (status, head) ends in the rowid: heads in id order, no sort.
+    db["entries"].create_index(["status", "head"])
+    db["entries"].create_index(["status", "head", "next_attempt_at"])
+    db.execute("CREATE TABLE queue_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) "
+               "WITHOUT ROWID")
+    db.execute("INSERT INTO queue_counts (status, n) VALUES "
+               "('pending', 0), ('in_flight', 0), ('delivered', 0), ('dead', 0)")
+    db.execute("UPDATE queue_counts SET n = (SELECT count(*) FROM entries "
+               "WHERE entries.status = queue_counts.status)")
+    db.execute("CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN "
+               "UPDATE queue_counts SET n = n + 1 WHERE status = NEW.status; END")
+    conn.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
+    db.execute("CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN "
+               "UPDATE queue_counts SET n = n - 1 WHERE status = OLD.status; END")
+    db.execute("CREATE TRIGGER entries_count_update AFTER UPDATE OF status ON entries "
+               "WHEN OLD.status <> NEW.status BEGIN "
+               "UPDATE queue_counts SET n = n - 1 WHERE status = OLD.status; "
+               "UPDATE queue_counts SET n = n + 1 WHERE status = NEW.status; END")
+    conn.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -227,3 +227,18 @@ class ThinClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def bulk_fill(box: Any, n: int, citizens: int, payload: bytes = b"\x00" * 64) -> None:
+    """Set-up only: n pending entries of ``citizens`` people in one transaction, through
+    the outbox's own INSERT (so each entry's place in its citizen's line is the real one)."""
+    from offline_queue import order
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    tag = time.monotonic_ns()
+    rows = [{"local_ref": f"B-{tag}-{i}", "idempotency_key": f"k-{tag}-{i}", "kiosk_id": "bench",
+             "service_id": "s", "order_key": f"{i % citizens:04x}", "status": "pending",
+             "created_at": stamp, "updated_at": stamp, "size": len(payload), "attempts": 0,
+             "next_attempt_at": 0.0, "sealed": payload} for i in range(n)]
+    with box._write() as conn:
+        conn.executemany(order.INSERT_ENTRY, rows)

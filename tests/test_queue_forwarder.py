@@ -14,9 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from kiosk.portal import simulator
 from kiosk.portal.client import PortalClient
+from kiosk.portal.errors import PortalRejected
 from kiosk.sealing import load_private_key, load_public_key, write_keypair
+from kiosk.testpki import TestPki
 from offline_queue.envelope import open_and_verify
 from offline_queue.forwarder import Forwarder, ForwarderEvent
 from offline_queue.network import NetworkMonitor
@@ -129,7 +135,55 @@ def test_refused_entry_is_a_dead_letter_until_a_technician_retries(sim, tmp_path
     assert box.get(bad.local_ref).attempts == 1
     box.retry(bad.local_ref)  # the technician's decision (e.g. after fixing the key)
     assert wait_for(lambda: box.get(bad.local_ref).attempts == 2)
+    again = box.get(bad.local_ref)
+    # Still unreadable, and refused afresh: under a new key, the first one on record.
+    assert again.status == "dead" and again.last_error_code == "sealed_unreadable"
+    assert again.idempotency_key != bad.idempotency_key
+    assert [(k, code) for k, code, _ in again.retired_keys] == [
+        (bad.idempotency_key, "sealed_unreadable")]
     forwarder.stop()
+    box.close()
+
+
+def test_a_refusal_whose_cause_is_fixed_is_delivered_once_on_the_technicians_retry(
+        tmp_path, portal_client):
+    """The card was revoked by mistake, so the portal refused the signed submission and
+    keeps replaying that refusal for its key; the CA lifts the revocation, the technician
+    retries, and the same sealed envelope goes through under a fresh key."""
+    pki = TestPki(tmp_path / "own-pki")
+    pki.make_demo()
+    citizen = pki.issue_citizen("mistaken", "01001077777", "ნინო", "ბერიძე")
+    sim = simulator.start(tmp_path / "own-portal" / "portal.sqlite", pki.dir)
+    client = PortalClient(sim.url, connect_timeout_s=1, read_timeout_s=3, kiosk_id="test-kiosk")
+    box = Outbox(tmp_path / "k", kiosk_id="test-kiosk",
+                 portal_public_key=load_public_key(sim.public_key_path))
+    key, cert = citizen.private_key(), citizen.certificate().public_bytes(Encoding.DER)
+    correct_crl = pki.crl_path.read_bytes()
+    pki.revoke(citizen)
+    entry = box.enqueue(request(citizen.personal_number),
+                        lambda data: (cert, key.sign(data, padding.PKCS1v15(), hashes.SHA256())))
+    forwarder = Forwarder(box, client, base_delay_s=0.05).start()
+    try:
+        assert wait_for(lambda: box.get(entry.id).status == "dead")
+        assert box.get(entry.id).last_error_code == "card_certificate_invalid"
+        pki.crl_path.write_bytes(correct_crl)  # the CA's corrected list
+        # The portal keeps its word for the old key: the refusal, replayed.
+        with pytest.raises(PortalRejected, match="card_certificate_invalid"):
+            client.submit_transaction(entry.idempotency_key, box.get(entry.id).submission())
+        assert box.retry(entry.local_ref) is not None
+        assert wait_for(lambda: box.get(entry.id) is None)  # delivered (and not kept)
+    finally:
+        forwarder.stop()
+        client.close()
+        sim.stop()
+    rows = portal_rows(tmp_path / "own-portal" / "portal.sqlite")
+    assert [r["local_ref"] for r in rows] == [entry.local_ref]  # exactly once
+    assert rows[0]["idempotency_key"] != entry.idempotency_key
+    assert rows[0]["personal_number"] == citizen.personal_number
+    # The card signed once, at enqueue; the retry carried that signature, and it held.
+    portal = sqlite3.connect(tmp_path / "own-portal" / "portal.sqlite")
+    assert portal.execute("SELECT card_signed FROM transactions").fetchall() == [(1,)]
+    portal.close()
     box.close()
 
 
