@@ -1,9 +1,12 @@
 """Fixtures and helpers shared by the portal tests (registered as a plugin in tests/conftest.py).
 
-The contract check lives here: every answer the simulator gives to a
-session made by these fixtures is validated against docs/portal-api.yaml
-with openapi-core, and a test fails at teardown if any answer (or the
-request behind a 2xx answer) strays from the document.
+The contract check lives here, twice. Every simulator started in a test
+process validates its own answers (PORTAL_SIM_CONTRACT=1, set below, see
+kiosk/portal/simulator/contract.py), and the autouse fixture
+`simulator_contract` fails any test whose traffic got an answer (or, for a
+2xx, a request) outside docs/portal-api.yaml, whoever sent it. The
+`contract` fixture does the same from the client's side for the sessions
+it is attached to, which also covers a simulator started elsewhere.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +31,24 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAP
 
 from kiosk.portal import simulator
 from kiosk.portal.client import PortalClient
+from kiosk.portal.simulator import contract as sim_contract
 from kiosk.sealing import load_public_key, seal_b64
 from kiosk.testpki import Citizen, TestPki
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "docs" / "portal-api.yaml"
 _SPEC: OpenAPI | None = None
+
+# Read by every simulator this process (and its children) starts.
+os.environ[sim_contract.ENV] = "1"
+
+
+@pytest.fixture(autouse=True)
+def simulator_contract() -> Iterator[None]:
+    """Fail the test if any simulator answered it outside docs/portal-api.yaml."""
+    sim_contract.PROBLEMS.take()  # a previous test's stragglers are not this test's
+    yield
+    problems = sim_contract.PROBLEMS.take()
+    assert not problems, "simulator answers outside docs/portal-api.yaml:\n" + "\n".join(problems)
 
 
 def spec() -> OpenAPI:
@@ -128,18 +146,20 @@ KIOSK_KEY = ed25519.Ed25519PrivateKey.generate()
 def make_submission(sim: Any, *, citizen: Citizen | None = None,
                     service_id: str = "letter-to-agency", personal_number: str = "01001012345",
                     values: dict[str, Any] | None = None, local_ref: str | None = None,
-                    tamper: str = "") -> dict[str, Any]:
+                    tamper: str = "", kiosk_id: str = "test-kiosk",
+                    kiosk_key: ed25519.Ed25519PrivateKey = KIOSK_KEY,
+                    created_at: dt.datetime | None = None) -> dict[str, Any]:
     """A Submission with a sealed envelope as CONTRACTS.md describes.
 
     ``tamper`` breaks one thing on purpose: "digest", "kiosk", "card",
     "wrong_key" (sealed to another portal), "garbage", "mismatch".
     """
     local_ref = local_ref or "L-" + secrets.token_hex(4)
-    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    created = (created_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     if citizen is not None:
         personal_number = citizen.personal_number
     request = {"service_id": service_id, "values": values or {"text": "გამარჯობა"},
-               "personal_number": personal_number, "kiosk_id": "test-kiosk",
+               "personal_number": personal_number, "kiosk_id": kiosk_id,
                "created_at": created, "local_ref": local_ref, "language": "ka"}
     body = canonical(request)
     card = None
@@ -154,9 +174,9 @@ def make_submission(sim: Any, *, citizen: Citizen | None = None,
         "request": request,
         "digest": hashlib.sha256(body).hexdigest() if tamper != "digest" else "00" * 32,
         "card": card,
-        "kiosk": {"public_key": base64.b64encode(KIOSK_KEY.public_key().public_bytes(
+        "kiosk": {"public_key": base64.b64encode(kiosk_key.public_key().public_bytes(
             Encoding.Raw, PublicFormat.Raw)).decode(),
-                  "signature": base64.b64encode(KIOSK_KEY.sign(kiosk_signed)).decode()},
+                  "signature": base64.b64encode(kiosk_key.sign(kiosk_signed)).decode()},
     }
     if tamper == "wrong_key":
         from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -167,6 +187,6 @@ def make_submission(sim: Any, *, citizen: Citizen | None = None,
     sealed = seal_b64(canonical(envelope), public)
     if tamper == "garbage":
         sealed = base64.b64encode(b"not hpke at all").decode()
-    return {"kiosk_id": "test-kiosk", "service_id": service_id,
+    return {"kiosk_id": kiosk_id, "service_id": service_id,
             "local_ref": local_ref if tamper != "mismatch" else local_ref + "-other",
             "created_at": created, "sealed": sealed}

@@ -6,6 +6,7 @@ fixture (see test_portal_support.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from decimal import Decimal
 
@@ -199,7 +200,9 @@ def test_an_envelope_built_by_the_outbox_opens_at_the_portal(client, sim, pki) -
     citizen = pki.citizen("citizen")
     request = {"service_id": "civil-extract", "values": {"copies": 2},
                "personal_number": citizen.personal_number, "kiosk_id": "test-kiosk",
-               "created_at": "2025-05-01T10:00:00+04:00", "local_ref": "L-outbox",
+               # Tbilisi time: the card is judged at this instant, whatever its zone.
+               "created_at": dt.datetime.now(dt.timezone(dt.timedelta(hours=4))).isoformat(
+                   timespec="seconds"), "local_ref": "L-outbox",
                "language": "ka"}
 
     def card(data: bytes) -> tuple[bytes, bytes]:

@@ -170,3 +170,41 @@ def test_submissions_per_second_over_keep_alive(client, sim) -> None:
     rate = len(submissions) / (time.perf_counter() - started)
     assert len(sim_get(sim, "/_sim/transactions")["items"]) == 60
     assert rate > 60, f"{rate:.0f} submissions/s"
+
+
+@pytest.mark.parametrize(("mode", "status", "retry_after"), [
+    ("timeout408", 408, None),
+    ("throttle429", 429, 7.0),
+])
+def test_408_and_429_are_retry_later_not_refusals(client, sim, mode, status, retry_after) -> None:
+    sim.set_fault(mode, retry_after_s=7, count=1)
+    with pytest.raises(PortalServerError) as caught:  # "again later", never PortalRejected
+        client.submit_transaction("k", make_submission(sim))
+    assert (caught.value.status, caught.value.retry_after_s) == (status, retry_after)
+    assert sim_get(sim, "/_sim/transactions")["items"] == []  # not processed
+    assert client.submit_transaction("k", make_submission(sim))["status"] == "received"
+
+
+@pytest.mark.parametrize("mode", ["timeout408", "throttle429"])
+def test_the_forwarder_keeps_an_entry_through_408_and_429(sim, tmp_path, mode) -> None:
+    from kiosk.sealing import load_public_key
+    from offline_queue.forwarder import Forwarder
+    from offline_queue.outbox import Outbox
+
+    box = Outbox(tmp_path / "kiosk", kiosk_id="tbs-01",
+                 portal_public_key=load_public_key(sim.public_key_path))
+    portal = PortalClient(sim.url, connect_timeout_s=1, read_timeout_s=3, kiosk_id="tbs-01")
+    forwarder = Forwarder(box, portal, base_delay_s=0.01)
+    entry = box.enqueue({"service_id": "civil-extract", "values": {"copies": 1},
+                         "personal_number": "01001012345", "language": "ka"})
+    sim.set_fault(mode, retry_after_s=30, count=1)
+    assert forwarder.forward_once() == 0
+    held = box.get(entry.local_ref)
+    assert held is not None and held.status == "pending"  # not dead
+    assert held.last_error_code == f"http_{mode[-3:]}"
+    if mode == "throttle429":
+        assert forwarder.waiting_s > 25  # the portal's Retry-After is honoured
+    box.mark_retry([held.id], "test", "due now", 0.0)  # as `kiosk queue retry`, not waiting 30 s
+    assert forwarder.forward_once() == 1
+    portal.close()
+    box.close()

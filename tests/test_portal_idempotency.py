@@ -180,3 +180,51 @@ def test_a_revoked_card_cannot_sign_a_submission(client, sim, pki) -> None:
     with pytest.raises(PortalRejected) as caught:
         client.submit_transaction("revoked", submission)
     assert caught.value.code == "card_certificate_invalid"
+
+
+def _bill(client) -> tuple[str, dict]:
+    token = client.auth_password("demo", "demo-1234")["session_token"]
+    return token, client.lookup(token, "utility-bills")["items"][0]
+
+
+def _payments(sim) -> int:
+    return sim.store.db.execute("SELECT count(*) FROM payments").fetchone()[0]
+
+
+def test_a_payment_without_a_key_is_400_and_charges_nothing(client, sim, raw) -> None:
+    token, bill = _bill(client)
+    answer = raw.post(sim.url + "/v1/payments", headers={"Authorization": f"Bearer {token}"},
+                      json={"kind": "utility-bills", "item_ids": [bill["id"]],
+                            "amount_gel": bill["amount_gel"], "fee_gel": "0.50"})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "idempotency_key_missing")
+    assert _payments(sim) == 0
+
+
+def test_a_payment_key_still_in_progress_is_409(client, sim) -> None:
+    token, bill = _bill(client)
+    args = (token, "pay-busy", "utility-bills", [bill["id"]], bill["amount_gel"], "0.50")
+    sim.set_fault("slow", delay_s=0.8, count=1)  # the first payment holds its claim 0.8 s
+    first: dict = {}
+    worker = threading.Thread(target=lambda: first.update(client.pay(*args)))
+    worker.start()
+    while sim._server.faults.hits == 0:
+        threading.Event().wait(0.01)
+    threading.Event().wait(0.1)
+    second = type(client)(sim.url, kiosk_id="test-kiosk")
+    with pytest.raises(PortalConflict) as caught:
+        second.pay(*args)
+    assert caught.value.retry_after_s == 1
+    worker.join()
+    assert first["status"] == "approved"
+    assert second.pay(*args) == first  # once done, the same request gets the first answer
+    second.close()
+    assert _payments(sim) == 1
+
+
+def test_a_payment_key_reused_with_another_body_is_422(client, sim) -> None:
+    token, bill = _bill(client)
+    client.pay(token, "pay-reused", "utility-bills", [bill["id"]], bill["amount_gel"], "0.50")
+    with pytest.raises(PortalRejected) as caught:
+        client.pay(token, "pay-reused", "utility-bills", [bill["id"]], bill["amount_gel"], "1.00")
+    assert (caught.value.status, caught.value.code) == (422, "idempotency_key_reused")
+    assert _payments(sim) == 1

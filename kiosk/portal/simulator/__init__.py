@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kiosk.portal.simulator import contract
 from kiosk.portal.simulator.api import PortalApi
+from kiosk.portal.simulator.enrolment import KioskRegistry, load_or_create_admin_token
 from kiosk.portal.simulator.faults import Fault, Faults
 from kiosk.portal.simulator.seed import load_catalog
 from kiosk.portal.simulator.server import SimHTTPServer, serve_in_thread, tls_context
@@ -37,6 +39,8 @@ class RunningSimulator:
         self._server = server
         self.store = store
         self.api: PortalApi = server.api
+        self.kiosks: KioskRegistry = server.kiosks
+        self.admin_token = server.kiosks.admin_token
         self.public_key_path = public_key_path
         self.host, self.port = server.server_address[:2]
         self.url = f"{scheme}://{self.host}:{self.port}"
@@ -47,7 +51,14 @@ class RunningSimulator:
         return self._server.faults.set(mode, delay_s, retry_after_s, count)
 
     def set_catalog(self, catalog: dict[str, Any]) -> None:
+        """Serve ``catalog`` from now on: a test's injection, like a fault.
+
+        A test may inject a broken catalog on purpose (to see the kiosk keep
+        its old one), so the contract check no longer judges catalog answers.
+        """
         self.api.set_catalog(catalog)
+        if self._server.contract is not None:
+            self._server.contract.exempt.add("getCatalog")
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -77,7 +88,9 @@ def build(db_path: str | Path, pki_dir: str | Path | None = None,
     private_key = load_private_key(private_path)
     cards = CardVerifier(pki)
     store = Store(db_path)
-    api = PortalApi(store, cards, lambda sealed: open_envelope(sealed, private_key, cards),
+    kiosks = KioskRegistry(store, load_or_create_admin_token(db_path.parent / "portal-admin.token"))
+    api = PortalApi(store, cards,
+                    lambda sealed: kiosks.admit(open_envelope(sealed, private_key, cards)),
                     load_catalog())
     context = None
     if tls:
@@ -85,7 +98,8 @@ def build(db_path: str | Path, pki_dir: str | Path | None = None,
         if not cert_path.exists():
             cert_path, key_path = pki.issue_tls_server()
         context = tls_context(cert_path, key_path)
-    server = SimHTTPServer((host, port), api, Faults(), context)
+    server = SimHTTPServer((host, port), api, Faults(), context, kiosks,
+                           contract.Checker() if contract.enabled() else None)
     return server, store, public_path
 
 

@@ -42,6 +42,7 @@ class Reply:
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # a body already serialised (the catalog, for its ETag)
+    final: bool = True  # False: not stored against an idempotency key (see Rejected.final)
 
 
 def error(status: int, code: str, message: str, **headers: str) -> Reply:
@@ -238,6 +239,9 @@ class PortalApi:
         except BaseException:
             self.store.release(scope, key)
             raise
+        if not reply.final:
+            self.store.release(scope, key)
+            return reply
         self.store.finish(scope, key, reply.status, reply.body or {})
         return reply
 
@@ -261,11 +265,14 @@ class PortalApi:
         try:
             opened = self.open_envelope(submission["sealed"])
         except Rejected as exc:
-            return error(422, exc.code, exc.message)
+            refused = error(422, exc.code, exc.message)
+            refused.final = exc.final
+            return refused
         request = opened.request
-        if any(request.get(f) != submission[f] for f in ("kiosk_id", "service_id", "local_ref")):
+        if any(request.get(f) != submission[f]
+               for f in ("kiosk_id", "service_id", "local_ref", "created_at")):
             return error(422, "envelope_mismatch",
-                         "kiosk_id, service_id or local_ref differ inside the envelope")
+                         "kiosk_id, service_id, local_ref or created_at differ inside the envelope")
         now = time.time()
         reference = f"MG-{time.strftime('%Y%m%d', time.gmtime(now))}-" + hashlib.sha256(
             key.encode() + str(time.time_ns()).encode()).hexdigest()[:8].upper()
@@ -285,9 +292,16 @@ class PortalApi:
         items = req.json.get("items") if isinstance(req.json, dict) else None
         if not isinstance(items, list) or not items or len(items) > 100:
             return error(422, "invalid_batch", "items must hold 1 to 100 submissions")
+        # A wrong shape is the sender's bug and refuses the whole batch; a
+        # wrong submission is one entry's problem and is refused in its result.
+        if not all(isinstance(item, dict)
+                   and isinstance(item.get("idempotency_key", ""), str)
+                   and isinstance(item.get("submission", {}), dict) for item in items):
+            return error(422, "invalid_batch",
+                         "each item is an object with a string idempotency_key and an object")
         results = []
         for item in items:
-            key = str(item.get("idempotency_key") or "") if isinstance(item, dict) else ""
+            key = item.get("idempotency_key") or ""
             reply = self._submit_one(key, item.get("submission") if key else None, req.delay_s)
             results.append({"idempotency_key": key, "status": reply.status, "body": reply.body})
         return Reply(200, {"results": results})

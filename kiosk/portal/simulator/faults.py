@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-MODES = ("none", "down", "slow", "error500", "unavailable503", "drop_after_process")
+MODES = ("none", "down", "slow", "error500", "unavailable503", "drop_after_process",
+         "timeout408", "throttle429")
 
 
 class FaultError(ValueError):

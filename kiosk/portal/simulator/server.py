@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.portal.simulator.api import PortalApi, Reply, Request, SessionMissing, error
+from kiosk.portal.simulator.contract import Checker
+from kiosk.portal.simulator.enrolment import KioskRegistry
 from kiosk.portal.simulator.faults import FaultError, Faults
 from kiosk.portal.simulator.store import iso
 
@@ -45,6 +47,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str, tuple[str, ...]]] = [
         ("GET", f"/v1/transactions/{_P}", "transaction_status", ("reference",)),
         ("GET", "/v1/citizen/transactions", "citizen_transactions", ()),
         ("POST", f"/v1/kiosks/{_P}/heartbeat", "heartbeat", ("kiosk_id",)),
+        ("PUT", f"/v1/admin/kiosks/{_P}", "admin_enrol_kiosk", ("kiosk_id",)),
+        ("GET", f"/v1/admin/kiosks/{_P}", "admin_get_kiosk", ("kiosk_id",)),
         ("POST", "/_sim/faults", "sim_set_fault", ()),
         ("GET", "/_sim/faults", "sim_get_fault", ()),
         ("GET", "/_sim/transactions", "sim_transactions", ()),
@@ -61,12 +65,15 @@ class SimHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, address: tuple[str, int], api: PortalApi, faults: Faults,
-                 tls: ssl.SSLContext | None) -> None:
+    def __init__(self, address: tuple[str, int], api: PortalApi, faults: Faults,  # noqa: PLR0913, PLR0917
+                 tls: ssl.SSLContext | None, kiosks: KioskRegistry,
+                 contract: Checker | None = None) -> None:
         super().__init__(address, Handler)
         self.api = api
         self.faults = faults
         self.tls = tls
+        self.kiosks = kiosks
+        self.contract = contract  # None unless PORTAL_SIM_CONTRACT=1
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = super().get_request()
@@ -86,6 +93,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SimHTTPServer
     server_version = "portal-sim/1"
+    _body: bytes = b""  # the request body being answered, for the contract check
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
         self._dispatch()
@@ -96,11 +104,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:  # noqa: N802
         self._dispatch()
 
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch()
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         log.debug("%s %s", self.address_string(), format % args)
 
     def _dispatch(self) -> None:
         path = self.path.split("?", 1)[0]
+        self._body = b""  # one handler serves every request of a keep-alive connection
         is_sim = path.startswith("/_sim/")
         fault = self.server.faults.take() if not is_sim else None
         length = int(self.headers.get("Content-Length") or 0)
@@ -109,6 +121,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         raw = self.rfile.read(length) if length else b""
+        self._body = raw
         if fault is not None and fault.mode == "down":
             self._drop()
             return
@@ -117,6 +130,15 @@ class Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.mode == "unavailable503":
             self._send(error(503, "unavailable", "simulated maintenance",
+                             **{"Retry-After": str(fault.retry_after_s)}))
+            return
+        if fault is not None and fault.mode == "timeout408":
+            # RFC 9110: a server that sends 408 closes the connection.
+            self.close_connection = True
+            self._send(error(408, "request_timeout", "simulated request time-out"))
+            return
+        if fault is not None and fault.mode == "throttle429":
+            self._send(error(429, "too_many_requests", "simulated rate limit",
                              **{"Retry-After": str(fault.retry_after_s)}))
             return
         reply = self._route(path, raw, fault.delay_s if fault and fault.mode == "slow" else 0.0)
@@ -143,7 +165,8 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             req = Request(self.command, path, headers, body, dict(zip(params, match.groups(),
                                                                        strict=True)), delay_s)
-            target = getattr(self, name, None) or getattr(self.server.api, name)
+            target = (getattr(self, name, None) or getattr(self.server.kiosks, name, None)
+                      or getattr(self.server.api, name))
             try:
                 return target(req)
             except SessionMissing:
@@ -173,6 +196,12 @@ class Handler(BaseHTTPRequestHandler):
         lines += [f"{k}: {v}" for k, v in reply.headers.items()]
         if self.close_connection:
             lines.append("Connection: close")
+        if self.server.contract is not None:
+            # Before the write (about 1 ms): a client that has its answer knows the
+            # check is done, so a problem lands in the test that caused it.
+            sent = dict(line.split(": ", 1) for line in lines[1:])
+            self.server.contract.check(self.command, self.path, dict(self.headers.items()),
+                                       self._body, reply.status, sent, payload)
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
         self.log_request(reply.status, len(payload))
 
@@ -230,9 +259,12 @@ class Handler(BaseHTTPRequestHandler):
                     setattr(settings, name, float(body[name]))
             if "payment_limit_gel" in body:
                 settings.payment_limit_gel = Decimal(str(body["payment_limit_gel"]))
+            if "kiosk_enrolment" in body:
+                self.server.kiosks.set_mode(str(body["kiosk_enrolment"]))
         except (ValueError, TypeError, InvalidOperation) as exc:
             return error(422, "invalid_settings", str(exc))
-        return Reply(200, {"letter_answer_delay_s": settings.letter_answer_delay_s,
+        return Reply(200, {"kiosk_enrolment": self.server.kiosks.mode,
+                           "letter_answer_delay_s": settings.letter_answer_delay_s,
                            "session_ttl_s": settings.session_ttl_s,
                            "challenge_ttl_s": settings.challenge_ttl_s,
                            "payment_limit_gel": f"{settings.payment_limit_gel:.2f}"})

@@ -98,6 +98,8 @@ class Store:
                               "received_at": float, "is_letter": int, "answer": str,
                               "answered_at": float, "request": str, "card_signed": int},
                              "reference"),
+            "kiosks": ({"kiosk_id": str, "public_key": str, "source": str,
+                        "enrolled_at": float}, "kiosk_id"),
         }
         with self._lock:
             for name, (columns, pk) in schemas.items():
@@ -235,6 +237,31 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM idempotency WHERE scope = ? AND key = ? AND state = "
                        "'in_progress'", [scope, key])
+
+    # -- kiosk keys -----------------------------------------------------------------
+    def kiosk(self, kiosk_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["kiosks"].rows_where("kiosk_id = ?", [kiosk_id]))
+        return rows[0] if rows else None
+
+    def bind_kiosk_key(self, kiosk_id: str, public_key: str) -> dict[str, Any]:
+        """Record ``public_key`` for a kiosk not seen before; return the record in force.
+
+        INSERT OR IGNORE makes first use atomic: of two kiosks racing under one
+        id with different keys exactly one is bound and the other is refused.
+        """
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO kiosks (kiosk_id, public_key, source, enrolled_at)"
+                       " VALUES (?, ?, 'first_use', ?)", [kiosk_id, public_key, time.time()])
+            return next(db["kiosks"].rows_where("kiosk_id = ?", [kiosk_id]))
+
+    def enrol_kiosk(self, kiosk_id: str, public_key: str) -> dict[str, Any]:
+        """The administrator's word: this key is the kiosk's, replacing any earlier one."""
+        row = {"kiosk_id": kiosk_id, "public_key": public_key, "source": "enrolled",
+               "enrolled_at": time.time()}
+        with self._tx() as db:
+            db["kiosks"].insert(row, replace=True)
+        return row
 
     # -- transactions ---------------------------------------------------------------
     def add_transaction(self, row: dict[str, Any]) -> None:

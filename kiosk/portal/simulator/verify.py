@@ -29,9 +29,13 @@ from kiosk.testpki import TestPki
 class Rejected(Exception):
     """A check failed; ``code`` is the API's reason code."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, final: bool = True) -> None:
         self.code = code
         self.message = message
+        # False: the refusal depends on the portal's state or clock, not on the
+        # request alone, so it is not stored against the idempotency key and
+        # the same request is judged afresh when repeated.
+        self.final = final
         super().__init__(f"{code}: {message}")
 
 
@@ -62,8 +66,14 @@ class CardVerifier:
         self.auth_ca.verify_directly_issued_by(self.root)
         self.crl_path: Path = pki.crl_path
 
-    def certificate(self, der: bytes) -> x509.Certificate:
-        """The certificate if it chains to the root, is in its validity period and not revoked."""
+    def certificate(self, der: bytes, at: dt.datetime | None = None) -> x509.Certificate:
+        """The certificate if it chains to the root, was valid and not revoked at ``at``.
+
+        ``at`` is None for a login (judged now, where "revoked" means listed at
+        all) and the request's signed ``created_at`` for a queued submission:
+        the citizen asked while the card was good, however long the kiosk then
+        stayed offline.
+        """
         try:
             cert = x509.load_der_x509_certificate(der)
         except (ValueError, x509.InvalidVersion) as exc:
@@ -72,14 +82,15 @@ class CardVerifier:
             cert.verify_directly_issued_by(self.auth_ca)
         except (ValueError, TypeError, InvalidSignature) as exc:
             raise Rejected("unknown_issuer", "not issued by GEO Authentication CA") from exc
-        now = dt.datetime.now(dt.UTC)
-        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        when = at or dt.datetime.now(dt.UTC)
+        if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
             raise Rejected("certificate_expired", "the certificate is outside its validity")
         # The CRL is read on every check so a revocation applies at once.
         crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
         if not crl.is_signature_valid(self.auth_ca.public_key()):  # type: ignore[arg-type]
             raise Rejected("certificate_revoked", "the revocation list is not trustworthy")
-        if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is not None and (at is None or revoked_since(entry) <= at):
             raise Rejected("certificate_revoked", "the certificate has been revoked")
         return cert
 
@@ -103,6 +114,42 @@ class CardVerifier:
             key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature as exc:
             raise Rejected(code, "the signature does not match the certificate") from exc
+
+
+def revoked_since(entry: x509.RevokedCertificate) -> dt.datetime:
+    """When the card stopped being trustworthy: the revocation, or the earlier invalidity date.
+
+    RFC 5280's invalidity date is when the key is known or suspected to have
+    been compromised (a card stolen on Monday and reported on Friday): what a
+    thief signed in between must not pass because it was signed before Friday.
+    """
+    since = entry.revocation_date_utc
+    try:
+        invalid = entry.extensions.get_extension_for_class(x509.InvalidityDate).value
+    except x509.ExtensionNotFound:
+        return since
+    return min(since, invalid.invalidity_date_utc)
+
+
+# How far ahead of the portal's clock a kiosk's clock may run before its
+# created_at is refused: NTP keeps kiosks within seconds; five minutes
+# covers a kiosk that has just booted without a network.
+CLOCK_SKEW_S = 300.0
+
+
+def signed_time(request: dict[str, Any]) -> dt.datetime:
+    """The request's ``created_at``: an ISO 8601 time with a zone, not in the future."""
+    try:
+        when = dt.datetime.fromisoformat(str(request["created_at"]))
+    except ValueError as exc:
+        raise Rejected("envelope_malformed", "created_at is not an ISO 8601 time") from exc
+    if when.tzinfo is None:
+        raise Rejected("envelope_malformed", "created_at has no time zone")
+    ahead = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    if ahead > CLOCK_SKEW_S:
+        raise Rejected("created_at_in_future",
+                       f"created_at is {ahead:.0f} s ahead of the portal's clock", final=False)
+    return when.astimezone(dt.UTC)
 
 
 REQUEST_FIELDS = ("service_id", "values", "personal_number", "kiosk_id", "created_at",
@@ -144,12 +191,13 @@ def open_envelope(sealed_b64: str, private_key: X25519PrivateKey,
             _b64(kiosk.get("signature"), "kiosk signature", "kiosk_signature_invalid"), body)
     except (ValueError, InvalidSignature) as exc:
         raise Rejected("kiosk_signature_invalid", "the kiosk signature does not verify") from exc
+    created_at = signed_time(request)
     if card is not None:
         if not isinstance(card, dict):
             raise Rejected("envelope_malformed", "the card block is not an object")
         der = _b64(card.get("certificate"), "card certificate", "card_certificate_invalid")
         try:
-            cert = cards.certificate(der)
+            cert = cards.certificate(der, at=created_at)
         except Rejected as exc:
             raise Rejected("card_certificate_invalid", exc.message) from exc
         signature = _b64(card.get("signature"), "card signature", "card_signature_invalid")
