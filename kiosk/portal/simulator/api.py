@@ -357,7 +357,6 @@ class PortalApi:
             item["answered_at"] = iso(answered if answered is not None else time.time())
         return item
 
-
     def heartbeat(self, req: Request) -> Reply:
         if not isinstance(req.json, dict):
             return error(422, "invalid_request", "the heartbeat body is a JSON object")
