@@ -12,10 +12,11 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # virtual reader driver, headers and swig to compile pyscard, a virtual X
 # display, fonts that hold Georgian, zbar to read printed QR codes back,
 # espeak-ng for the voice guide, systemd-analyze for the unit checks, tzdata
-# for Tbilisi time on receipts (slim images lack it).
+# for Tbilisi time on receipts (slim images lack it), strace to count the
+# outbox's fsyncs (tests/test_queue_fsync.py).
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev \
 	python3-venv xvfb xauth libmtdev1 libgl1-mesa-dri fonts-dejavu-core \
-	fonts-noto-core libzbar0 espeak-ng alsa-utils systemd xdotool tzdata
+	fonts-noto-core libzbar0 espeak-ng alsa-utils systemd xdotool tzdata strace
 
 .PHONY: demo test deps venv lint bench clean
 
