@@ -104,7 +104,6 @@ def _v2(db: sqlite_utils.Database) -> None:
                "WHERE entries.status = queue_counts.status)")
     db.execute("CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN "
                "UPDATE queue_counts SET n = n + 1 WHERE status = NEW.status; END")
-    conn.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
     db.execute("CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN "
                "UPDATE queue_counts SET n = n - 1 WHERE status = OLD.status; END")
     db.execute("CREATE TRIGGER entries_count_update AFTER UPDATE OF status ON entries "

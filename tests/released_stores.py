@@ -6,9 +6,9 @@ to 0.1.0 made: the tables below, created if missing, no version stamped
 SQLite recorded them in sqlite_master for those releases, so a change to
 what version 1 creates cannot pass unnoticed by also changing the fixture.
 Entries are then written by today's code told it knows no schema version
-(its ``MIGRATIONS`` emptied), exactly as `fill_with_oldest_schema` does for
-the outbox: the rows are what the released code wrote, since writing rows
-has not changed.
+(its ``MIGRATIONS`` emptied): the rows are what the released code wrote,
+since writing them has not changed. The outbox's rows have (version 2), so
+`write_schema_1_outbox` copies version 1's columns instead.
 """
 
 from __future__ import annotations
@@ -94,3 +94,44 @@ def rows_of(path: Path, table: str) -> list[tuple]:
         return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # noqa: S608 - test names
     finally:
         conn.close()
+
+
+OUTBOX_V1_COLUMNS = ("id", "local_ref", "idempotency_key", "kiosk_id", "service_id", "order_key", "status",
+                     "created_at", "updated_at", "size", "attempts", "next_attempt_at", "last_error_code",
+                     "last_error_reason", "portal_ref", "sealed")
+
+
+def write_schema_1_outbox(storage: Path, entries: list[dict], public_key: object) -> list[str]:
+    """An outbox as 0.1.0 left it: schema version 1, its entries pending.
+
+    Unlike the journal's rows, an outbox row is no longer written the old
+    way (version 2 added the `head` flag and the counts), so today's code
+    seals and queues the entries in a scratch outbox and the version-1
+    columns of its rows are copied into a file made by step 1 alone.
+    """
+    from offline_queue import schema
+    from offline_queue.outbox import Outbox
+
+    scratch = storage.parent / f"{storage.name}-scratch"
+    outbox = Outbox(scratch, kiosk_id="test-kiosk", portal_public_key=public_key)
+    refs = [outbox.enqueue(entry).local_ref for entry in entries]
+    outbox.close()
+    storage.mkdir(parents=True, exist_ok=True)
+    target = sqlite3.connect(storage / "outbox.sqlite3")
+    try:
+        import sqlite_utils
+
+        schema.MIGRATIONS[0](sqlite_utils.Database(target))
+        target.execute("PRAGMA user_version = 1")
+        target.execute("ATTACH DATABASE ? AS scratch", (str(scratch / "outbox.sqlite3"),))
+        columns = ", ".join(OUTBOX_V1_COLUMNS)
+        target.execute(f"INSERT INTO entries ({columns}) SELECT {columns} FROM scratch.entries")  # noqa: S608
+        target.execute("INSERT INTO ref_counters SELECT * FROM scratch.ref_counters")
+        target.commit()
+        target.execute("DETACH DATABASE scratch")
+    finally:
+        target.close()
+    for leftover in scratch.iterdir():
+        leftover.unlink()
+    scratch.rmdir()
+    return refs

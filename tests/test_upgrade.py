@@ -42,7 +42,13 @@ from tests.deploy_support import (
     systemctl_calls,
     wheelhouse,
 )
-from tests.released_stores import rows_of, schema_of, write_schema_0_audit, write_schema_0_journal
+from tests.released_stores import (
+    rows_of,
+    schema_of,
+    write_schema_0_audit,
+    write_schema_0_journal,
+    write_schema_1_outbox,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -77,14 +83,10 @@ def request(n: int) -> dict:
             "values": {"subject": f"letter {n}", "body": "ტექსტი"}}
 
 
-def fill_with_oldest_schema(storage: Path, public_key_path: Path, count: int,
-                            monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def fill_with_oldest_schema(storage: Path, public_key_path: Path, count: int) -> list[str]:
     """Entries queued by a release that knew only the first schema version."""
-    with monkeypatch.context() as patch:
-        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
-        outbox = Outbox(storage, kiosk_id="test-kiosk", portal_public_key=load_public_key(public_key_path))
-        refs = [outbox.enqueue(request(n)).local_ref for n in range(count)]
-        outbox.close()
+    entries = [request(n) for n in range(count)]
+    refs = write_schema_1_outbox(storage, entries, load_public_key(public_key_path))
     conn = sqlite3.connect(storage / "outbox.sqlite3")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
@@ -107,7 +109,7 @@ def test_upgrade_keeps_everything_and_the_old_queue_arrives_exactly_once(
     config = kiosk_root / "etc/kiosk/kiosk.toml"
     config.write_text(config.read_text().replace('id = "tbilisi-01"', 'id = "test-kiosk"'))
     configured = config.read_bytes()
-    refs = fill_with_oldest_schema(storage, sim.public_key_path, 5, monkeypatch)
+    refs = fill_with_oldest_schema(storage, sim.public_key_path, 5)
     receipt = example_receipt("ka")
     with ReceiptJournal(storage) as journal:
         receipt_id = journal.add(receipt)
@@ -187,7 +189,7 @@ def test_a_failing_migration_restores_the_data_and_keeps_the_old_release(
         kiosk_root: Path, old_install, sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     storage = kiosk_root / STORAGE
     old_release, before = current_release(kiosk_root), manifest(kiosk_root)
-    refs = fill_with_oldest_schema(storage, sim.public_key_path, 3, monkeypatch)
+    refs = fill_with_oldest_schema(storage, sim.public_key_path, 3)
     broken = source_tree(tmp_path / "broken-src")
     (broken / "offline_queue" / "schema.py").write_text(
         (broken / "offline_queue" / "schema.py").read_text() + '''
@@ -216,23 +218,26 @@ MIGRATIONS.append(_v2_with_a_bug)
 
 
 # ------------------------------------------------ from older schemas, and back
-def _v2_priority(db) -> None:
+def _new_step_priority(db) -> None:
     """The outbox step the "new release" below brings: a real schema change under queued entries."""
     db.execute("ALTER TABLE entries ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
     db["entries"].create_index(["priority", "id"])
 
 
-def release_with_outbox_v2(target: Path) -> Path:
+NEW_OUTBOX_VERSION = len(schema.MIGRATIONS) + 1  # this tree's steps, and the one the new release adds
+
+
+def release_with_a_new_outbox_step(target: Path) -> Path:
     tree = source_tree(target)
     schema_file = tree / "offline_queue" / "schema.py"
-    schema_file.write_text(schema_file.read_text() + "\n\n" + inspect.getsource(_v2_priority)
-                           + "\n\nMIGRATIONS.append(_v2_priority)\n")
+    schema_file.write_text(schema_file.read_text() + "\n\n" + inspect.getsource(_new_step_priority)
+                           + "\n\nMIGRATIONS.append(_new_step_priority)\n")
     return tree
 
 
 def fill_at_older_schemas(storage: Path, sim, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
     """A queue at outbox schema 1, a journal and an audit log at schema 0 (as 0.1.0 wrote them)."""
-    refs = fill_with_oldest_schema(storage, sim.public_key_path, 4, monkeypatch)
+    refs = fill_with_oldest_schema(storage, sim.public_key_path, 4)
     receipt_ids = write_schema_0_journal(storage, [example_receipt("ka"), example_receipt("ru")])
     write_schema_0_audit(storage, ["maintenance.open", "queue.send_now"])
     return refs, receipt_ids
@@ -244,17 +249,17 @@ def test_upgrade_from_older_schemas_runs_each_step_and_the_queue_arrives_exactly
     refs, receipt_ids = fill_at_older_schemas(storage, sim, monkeypatch)
     systemd = fake_systemd(tmp_path / "systemd")
 
-    result = run_install(release_with_outbox_v2(tmp_path / "new-src"), kiosk_root, old_install[1],
+    result = run_install(release_with_a_new_outbox_step(tmp_path / "new-src"), kiosk_root, old_install[1],
                          **systemd)
 
     new_release = current_release(kiosk_root)
     assert f"kiosk.service is up on release {new_release}" in result.stdout
     assert f"start kiosk.service @{new_release}" in systemctl_calls(tmp_path / "systemd")
-    for line in ("outbox: migrated (schema 1 -> 2)", "receipt_journal: migrated (schema 0 -> 1)",
-                 "audit_log: migrated (schema 0 -> 1)"):
+    for line in (f"outbox: migrated (schema 1 -> {NEW_OUTBOX_VERSION})",
+                 "receipt_journal: migrated (schema 0 -> 1)", "audit_log: migrated (schema 0 -> 1)"):
         assert line in result.stdout, result.stdout
     recorded = json.loads((storage / "storage-format.json").read_text())["stores"]
-    assert recorded == {"outbox": 2, "receipt_journal": 1, "audit_log": 1}
+    assert recorded == {"outbox": NEW_OUTBOX_VERSION, "receipt_journal": 1, "audit_log": 1}
     conn = sqlite3.connect(storage / "outbox.sqlite3")
     assert "priority" in [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
     conn.close()
@@ -264,7 +269,7 @@ def test_upgrade_from_older_schemas_runs_each_step_and_the_queue_arrives_exactly
         verdict = audit.verify()
         assert verdict.ok and verdict.count == 2, verdict
     # The test process is the new release's code here: it knows the step the upgrade ran.
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, _v2_priority])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, _new_step_priority])
     assert deliver_all(storage, sim, pending=4) == dict.fromkeys(refs, 1)
 
 
@@ -281,7 +286,7 @@ def test_a_release_that_does_not_come_up_after_the_switch_is_rolled_back(
     format_before = (storage / "storage-format.json").read_bytes()
     systemd = fake_systemd(tmp_path / "systemd", fail_release=__version__ + "-", fail_mode=fail_mode)
 
-    result = run_install(release_with_outbox_v2(tmp_path / "new-src"), kiosk_root, old_install[1],
+    result = run_install(release_with_a_new_outbox_step(tmp_path / "new-src"), kiosk_root, old_install[1],
                          check=False, **systemd)
 
     assert result.returncode != 0
@@ -295,9 +300,10 @@ def test_a_release_that_does_not_come_up_after_the_switch_is_rolled_back(
     for name, table in stores.items():
         assert (schema_of(storage / name), rows_of(storage / name, table)) == data_before[name], name
     aside = list((storage / "failed-upgrades").iterdir())
-    assert len(aside) == 1 and schema_of(aside[0] / "outbox.sqlite3")[0] == 2, "the migrated state is kept"
+    assert len(aside) == 1 and schema_of(aside[0] / "outbox.sqlite3")[0] == NEW_OUTBOX_VERSION, \
+        "the migrated state is kept"
     assert (storage / "storage-format.json").read_bytes() == format_before, "what it says is true again"
-    # The old release's code (the test process, which knows outbox schema 1) delivers the queue.
+    # The old release's code (the test process, without the new step) delivers the queue.
     assert deliver_all(storage, sim, pending=4) == dict.fromkeys(refs, 1)
     with ReceiptJournal(storage) as journal:
         assert journal.load(receipt_ids[1]) == example_receipt("ru")

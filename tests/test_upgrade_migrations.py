@@ -49,23 +49,25 @@ def test_a_new_step_runs_once_after_a_copy_is_taken(tmp_path: Path, monkeypatch)
         ran.append(1)
         db.execute("ALTER TABLE entries ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
 
+    released = len(schema.MIGRATIONS)  # the outbox's version today
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v_next])
     report = migrate_storage(storage)
     again = migrate_storage(storage)
     assert ran == [1], "a step runs exactly once"
     outbox = {s.name: s for s in report.stores}["outbox"]
-    assert (outbox.status, outbox.version_before, outbox.version_after) == ("migrated", 1, 2)
+    assert (outbox.status, outbox.version_before, outbox.version_after) == (
+        "migrated", released, released + 1)
     assert {s.name: s.status for s in again.stores}["outbox"] == "current" and again.backup is None
     version, rows_after = outbox_rows(storage)
-    assert version == 2 and rows_after == rows_before
+    assert version == released + 1 and rows_after == rows_before
     copy = Path(report.backup) / "outbox.sqlite3"
     assert copy.stat().st_mode & 0o777 == 0o600 and (copy.parent.parent.stat().st_mode & 0o777) == 0o700
     conn = sqlite3.connect(copy)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == released
     assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] == len(rows_before)
     conn.close()
     recorded = json.loads((storage / "storage-format.json").read_text())
-    assert recorded["storage_format"] == STORAGE_FORMAT and recorded["stores"]["outbox"] == 2
+    assert recorded["storage_format"] == STORAGE_FORMAT and recorded["stores"]["outbox"] == released + 1
 
 
 def test_a_failing_step_leaves_every_store_as_it_was(tmp_path: Path, monkeypatch) -> None:
@@ -116,7 +118,8 @@ def test_kiosk_migrate_command_reports_each_store(tmp_path: Path, capsys) -> Non
     captured = capsys.readouterr()
     report = json.loads(captured.out)
     stores = {s["name"]: (s["status"], s["version_before"], s["version_after"]) for s in report["stores"]}
-    assert stores == {"outbox": ("current", 1, 1), "receipt_journal": ("migrated", 0, 1),
+    current = len(schema.MIGRATIONS)
+    assert stores == {"outbox": ("current", current, current), "receipt_journal": ("migrated", 0, 1),
                       "audit_log": ("absent", None, None)}
     assert "printer.connection" in captured.err
     assert main(["migrate", "--storage-dir", str(storage)]) == 0
