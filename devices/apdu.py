@@ -104,11 +104,12 @@ def transmit_complete(
     """
     response = Response.parse(raw_transmit(apdu))
     if response.sw1 == 0x6C and len(apdu) >= 4:
-        retry = bytearray(apdu)
-        if _has_le(apdu):
-            retry[-1] = response.sw2
-        else:
-            retry.append(response.sw2)
+        # Sized once, never appended to: the command may carry a PIN, and a grown
+        # bytearray can leave a freed copy behind.
+        has_le = _has_le(apdu)
+        retry = bytearray(len(apdu) + (0 if has_le else 1))
+        retry[: len(apdu)] = apdu
+        retry[-1] = response.sw2
         response = Response.parse(raw_transmit(retry))
         wipe(retry)
     collected = bytearray(response.data)

@@ -106,11 +106,14 @@ class CardSession:
 
     def _raw_transmit(self, apdu: bytes | bytearray) -> bytes:
         pci = scard.SCARD_PCI_T0 if self._protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
+        # pyscard wants a list of ints. Overwritten in place afterwards (not cleared:
+        # clear() frees the item array with the digits' references still in it).
         command = list(apdu)
         try:
             result, response = scard.SCardTransmit(self._handle, pci, command)
         finally:
-            command.clear()  # the list may hold a PIN's digits: drop it at once
+            for i in range(len(command)):
+                command[i] = 0
         if result != scard.SCARD_S_SUCCESS:
             raise self._error(result)
         return bytes(response)

@@ -73,18 +73,20 @@ class IsoPkiCard(EidCard):
         raise CardStatusError("read PIN tries", response.sw)
 
     def verify_pin(self, pin: bytearray) -> PinResult:
-        apdu = bytearray()
+        profile = self.profile
+        # Allocated once at its final size and filled in place: a buffer grown with
+        # ``+=`` may be moved by realloc, and the freed old block keeps the digits.
+        apdu = bytearray(5 + profile.pin_pad_length)
         try:
-            profile = self.profile
-            if not (profile.pin_min_length <= len(pin) <= profile.pin_max_length) or not all(
-                0x30 <= b <= 0x39 for b in pin
-            ):
+            # Longer than the padded field would grow the buffer: refused as a bad format.
+            longest = min(profile.pin_max_length, profile.pin_pad_length)
+            if not profile.pin_min_length <= len(pin) <= longest or not all(0x30 <= b <= 0x39 for b in pin):
                 return PinResult(PinStatus.ERROR, reason="pin_format")
             self._select_auth_application()
-            # Header, Lc and the padded PIN in one buffer that we own and wipe.
-            apdu += bytes((profile.cla, 0x20, 0x00, profile.pin_reference, profile.pin_pad_length))
-            apdu += pin
-            apdu += bytes([profile.pin_pad_byte]) * (profile.pin_pad_length - len(pin))
+            apdu[0:5] = (profile.cla, 0x20, 0x00, profile.pin_reference, profile.pin_pad_length)
+            apdu[5 : 5 + len(pin)] = pin
+            for i in range(5 + len(pin), len(apdu)):
+                apdu[i] = profile.pin_pad_byte
             response = self._send(apdu)
         finally:
             wipe(pin)
