@@ -99,6 +99,7 @@ class KioskController:
         self.desk = ServiceDesk(self)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-worker")
         self._stopped = threading.Event()
+        self._printer_wake = threading.Event()
         self.machine.subscribe(self._on_transition)
 
     # ------------------------------------------------------------ life cycle
@@ -120,6 +121,7 @@ class KioskController:
 
     def stop(self) -> None:
         self._stopped.set()
+        self._printer_wake.set()
         for part in (self.parts.reader, self.parts.forwarder, self.parts.network):
             if part is not None:
                 try:
@@ -219,7 +221,8 @@ class KioskController:
                     self._set_status(printer=str(printer.status(timeout_s=0.5)))
                 except Exception:
                     self._set_status(printer="offline")
-            self._stopped.wait(5.0)
+            self._printer_wake.wait(5.0)
+            self._printer_wake.clear()
 
     # ------------------------------------------------------------ the card
     def on_reader_status(self, status: str, card: Any = None, card_session_id: str | None = None) -> None:
@@ -470,6 +473,10 @@ class KioskController:
             pass
 
     def _on_transition(self, transition: Any) -> None:
+        if transition.state in (State.SERVICE, State.CONFIRM):
+            # The form and the confirm screen say so when the printer cannot give a receipt:
+            # ask it now, not up to 5 s late, so the citizen is told before sending.
+            self._printer_wake.set()
         if transition.state == State.RESULT:
             remember_submission(self.machine.visit.data, self.machine.visit.result)
         if transition.wiped:

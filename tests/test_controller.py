@@ -122,3 +122,39 @@ def test_status_listeners_hear_only_changes() -> None:
     controller.on_reader_status("no_card")
     assert [s.reader for s in heard] == ["no_card"]
     controller.stop()
+
+
+class CountingPrinter:
+    """A printer whose status is asked for; `paper_out` flips what it answers."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.paper_out = False
+
+    def status(self, timeout_s: float) -> str:
+        self.asked += 1
+        return "paper_out" if self.paper_out else "ready"
+
+
+def test_opening_a_form_asks_the_printer_at_once() -> None:
+    """The form tells the citizen before sending when there will be no paper receipt.
+
+    The printer is polled every 5 s; paper that ran out since the last poll
+    would otherwise be noticed only after the citizen had sent the form.
+    """
+    printer = CountingPrinter()
+    controller = KioskController(Config(), Parts(login=lambda *_: LoginOk({"given_name": "ნინო"}),
+                                                 printer=printer))
+    controller.start()
+    try:
+        wait_for(lambda: controller.status.printer == "ready")
+        controller.on_reader_status("ready", SlowCard(), "s1")
+        wait_for(lambda: controller.machine.state == State.PIN)
+        controller.submit_pin(bytearray(b"1234"))
+        wait_for(lambda: controller.machine.state == State.HOME)
+        printer.paper_out = True
+        assert controller.navigate(State.SERVICE, category_id="personal",
+                                   service_id="birth-certificate-repeat")
+        wait_for(lambda: controller.status.printer == "paper_out", timeout=2.0)  # not after the 5 s poll
+    finally:
+        controller.stop()
