@@ -137,7 +137,13 @@ class TrustStore:
         issuer = next((ca for ca in self.issuers if _issued_by(cert, ca)), None)
         if issuer is None:
             return TrustResult(Verdict.UNKNOWN_ISSUER, "not issued by a trusted CA")
-        for link in (cert, issuer):
+        # The root's own dates count too: an expired root vouches for nothing, even
+        # if the CA it signed claims a longer life. Of two roots with one name (a
+        # re-keyed root), the one valid now is the anchor.
+        roots = [r for r in self.roots if _issued_by(issuer, r)]
+        root = next((r for r in roots if r.not_valid_before_utc <= now <= r.not_valid_after_utc),
+                    roots[0])
+        for link in (cert, issuer, root):
             if now < link.not_valid_before_utc:
                 return TrustResult(Verdict.NOT_YET_VALID, f"{_cn(link)} not valid yet")
             if now > link.not_valid_after_utc:
