@@ -54,26 +54,49 @@ class Faults:
     @classmethod
     def parse(cls, specs: list[str]) -> Faults:
         """From the command line: remove-at=N, mute-at=N, sw-at=N:6F00, slow=SECONDS,
-        bad-contacts=N, atr=HEX."""
+        bad-contacts=N, atr=HEX. A bad spec is a ValueError naming the spec and the form
+        it should have, so a mistyped --fault stops the card instead of being ignored."""
         faults = cls()
         for spec in specs:
-            key, _, value = spec.partition("=")
-            if key == "remove-at":
-                faults.remove_at_apdu = int(value)
-            elif key == "mute-at":
-                faults.mute_at_apdu = int(value)
-            elif key == "sw-at":
-                number, _, sw = value.partition(":")
-                faults.status_at_apdu[int(number)] = int(sw, 16)
-            elif key == "slow":
-                faults.delay_s = float(value)
-            elif key == "bad-contacts":
-                faults.bad_contacts = int(value)
-            elif key == "atr":
-                faults.atr = bytes.fromhex(value.replace(" ", ""))
-            else:
-                raise ValueError(f"unknown fault {spec!r}")
+            key, equals, value = spec.partition("=")
+            if not equals or not value:
+                raise ValueError(f"fault {spec!r}: write it as NAME=VALUE ({FAULT_FORMS})")
+            try:
+                if key == "remove-at":
+                    faults.remove_at_apdu = _apdu_number(value)
+                elif key == "mute-at":
+                    faults.mute_at_apdu = _apdu_number(value)
+                elif key == "sw-at":
+                    number, _, sw = value.partition(":")
+                    if len(sw) != 4:
+                        raise ValueError("the status word is 4 hex digits, as in sw-at=3:6F00")
+                    faults.status_at_apdu[_apdu_number(number)] = int(sw, 16)
+                elif key == "slow":
+                    faults.delay_s = float(value)
+                    if not 0 <= faults.delay_s <= 60:
+                        raise ValueError("seconds from 0 to 60")
+                elif key == "bad-contacts":
+                    faults.bad_contacts = int(value)
+                    if faults.bad_contacts < 0:
+                        raise ValueError("a count of 0 or more")
+                elif key == "atr":
+                    faults.atr = bytes.fromhex(value.replace(" ", ""))
+                    if not 2 <= len(faults.atr) <= 33:
+                        raise ValueError("an ATR is 2 to 33 bytes")
+                else:
+                    raise ValueError(f"unknown fault {key!r} (known: {FAULT_FORMS})")
+            except ValueError as exc:
+                raise ValueError(f"fault {spec!r}: {exc}") from None
         return faults
+
+
+FAULT_FORMS = "remove-at=N, mute-at=N, sw-at=N:6F00, slow=SECONDS, bad-contacts=N, atr=HEX"
+
+
+def _apdu_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{text!r} is not an APDU number (1, 2, 3, ... counted per insertion)")
+    return int(text)
 
 
 class VirtualCard:
