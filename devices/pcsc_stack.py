@@ -32,22 +32,59 @@ VIRTUAL_READER_PREFIX = "Virtual PCD"
 PORT_RANGE = (20000, 32000)
 
 
+# A non-root user's PATH on Debian has no sbin directory, where pcscd lives.
+SBIN_DIRS = (Path("/usr/sbin"), Path("/sbin"), Path("/usr/local/sbin"))
+# Where Debian's package puts the driver; dpkg is asked only when it is not there.
+VPCD_DRIVER_DIRS = (Path("/usr/lib/pcsc/drivers/serial"),)
+PCSCD_MISSING = "pcscd is not installed: apt-get install pcscd vsmartcard-vpcd"
+
+
 class PcscStackError(RuntimeError):
     """The private pcscd could not be started."""
 
 
+def find_tool(name: str) -> Path | None:
+    """A system program on PATH or in an sbin directory, or None."""
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    for directory in SBIN_DIRS:
+        candidate = directory / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 def find_vpcd_driver() -> Path:
-    """Debian's vpcd driver library, found through the package's file list."""
+    """Debian's vpcd driver library: its usual place, else the package's file list."""
+    for directory in VPCD_DRIVER_DIRS:
+        if (directory / VPCD_DRIVER_NAME).is_file():
+            return directory / VPCD_DRIVER_NAME
+    missing = f"{VPCD_PACKAGE} is not installed (apt-get install {VPCD_PACKAGE})"
+    dpkg = find_tool("dpkg")
+    if dpkg is None:
+        raise PcscStackError(missing)
     try:
         listing = subprocess.run(
-            ["dpkg", "-L", VPCD_PACKAGE], capture_output=True, text=True, check=True
+            [str(dpkg), "-L", VPCD_PACKAGE], capture_output=True, text=True, check=True
         ).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise PcscStackError(f"{VPCD_PACKAGE} is not installed (apt-get install {VPCD_PACKAGE})") from exc
+        raise PcscStackError(missing) from exc
     for line in listing.splitlines():
         if line.endswith("/" + VPCD_DRIVER_NAME):
             return Path(line)
     raise PcscStackError(f"{VPCD_PACKAGE} has no {VPCD_DRIVER_NAME}")
+
+
+def system_reader_problem() -> str | None:
+    """Why the system pcscd cannot offer the virtual reader, or None if it can."""
+    if find_tool("pcscd") is None:
+        return PCSCD_MISSING
+    try:
+        find_vpcd_driver()
+    except PcscStackError as exc:
+        return f"the virtual reader driver is missing: {exc}"
+    return None
 
 
 def can_run_private_pcscd() -> str | None:
@@ -55,7 +92,7 @@ def can_run_private_pcscd() -> str | None:
     if os.geteuid() != 0:
         return "a private pcscd needs root (mount namespace)"
     for tool in ("pcscd", "unshare"):
-        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+        if find_tool(tool) is None:
             return f"{tool} is not installed"
     try:
         find_vpcd_driver()
@@ -145,15 +182,16 @@ class PcscStack:
         # The bind mount needs its mount point; on a machine without a system pcscd
         # /run/pcscd does not exist yet. Creating it outside the namespace is harmless.
         Path("/run/pcscd").mkdir(parents=True, exist_ok=True)
+        pcscd, unshare = (str(find_tool(tool) or tool) for tool in ("pcscd", "unshare"))
         script = (
             f'mount --bind "{self.run_dir}" /run/pcscd && '
-            f'exec pcscd -f {self.debug_flag} -c "{self.conf_dir}"'
+            f'exec "{pcscd}" -f {self.debug_flag} -c "{self.conf_dir}"'
         )
         # pcscd -f logs to stderr: into a file, never a pipe nobody drains (a full pipe
         # would block pcscd). Without -d/-a it holds no APDUs, so no PINs.
         with open(self.log_path, "ab") as log_file:
             self._process = subprocess.Popen(
-                ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                [unshare, "--mount", "--propagation", "private", "sh", "-c", script],
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=log_file,

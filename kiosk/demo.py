@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -134,8 +133,9 @@ class DemoStack:
                 # pcsc-lite reads this once, at this process's first PC/SC call.
                 os.environ["PCSCLITE_CSOCK_NAME"] = str(stack.socket_path)
         if self.pcsc is None:
-            if shutil.which("pcscd") is None:
-                self.problems.append("pcscd is not installed: apt-get install pcscd vsmartcard-vpcd")
+            problem = pcsc_stack.system_reader_problem()
+            if problem:
+                self.problems.append(problem)
                 return ""
             port = 35963  # the system pcscd's vpcd reader, as Debian's package registers it
             self.problems.append(f"using the system pcscd's virtual reader ({reason})")
