@@ -8,7 +8,8 @@ words in the current language. The language can be switched here with one
 tap. Requests and their status come from the portal and this visit's
 outbox on a worker (`controller.load_transactions`); until then, and when
 offline, the page says so instead of waiting. An answered letter's row
-opens its answer (screens/request_answer.py).
+is a button low on the page, with the other actions, and opens its answer
+(screens/request_answer.py).
 
 Labels are kept, not rebuilt on every entry (the requests' labels, the
 FAQ per language), so a page appears at once; the requests' labels hold
@@ -79,7 +80,7 @@ class PersonalScreen(KeyboardScreen):
 
     def on_kv_post(self, *_args: Any) -> None:
         app = App.get_running_app()
-        self._requests = RequestList(self.ids.requests)
+        self._requests = RequestList(self.ids.requests, self.ids.answers)
         app.ui.bind(language=lambda *_: self.relabel())
         app.controller.subscribe_visit_data(
             lambda key: Clock.schedule_once(lambda _dt: self.relabel()) if key == "transactions" else None)

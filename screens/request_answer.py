@@ -1,11 +1,17 @@
 """The personal page's latest requests as rows, and the answer to a letter over the page.
 
 A row says which service, where it stands (waiting to be sent, reached
-the portal, being dealt with, answered) and its reference. A row with an
-answer is a button: it opens `RequestAnswer`, an overlay (`request-answer`)
-with the agency, the subject, the date and the answer itself, large and
+the portal, being dealt with, answered) and its reference; the rows are
+text, with the citizen's details high on the page. A letter with an answer
+also gets an `AnswerButton` ("▶ Read the answer: <subject>", id
+``answer-<reference>``) low on the page with the other actions: no control
+sits in the top 30 % of the screen (kiosk.accessibility.REACH_TOP_FRACTION),
+and a large-text page has room there for one such button at a time (more
+scroll). It opens `RequestAnswer`, an overlay (`request-answer`) with the
+agency, the subject, the date and the answer itself, large and
 scrollable. The answer is the agency's own text, shown as it came, in its
-own language; only the words around it follow the citizen's language.
+own language; only the words around it follow the citizen's language (the
+voice guide reads it in its own language's voice: kiosk/speech_texts.py).
 
 Looks: screens/request_answer.kv (loaded here, with the first list).
 
@@ -44,23 +50,31 @@ def load_rules() -> None:
         Builder.load_file(KV)
 
 
-class RequestRow(Automatable, ButtonBehavior, BoxLayout):
-    """One request; a button only when its answer can be read (then it says so)."""
+class RequestRow(Automatable, BoxLayout):
+    """One request, as text: which service, where it stands, its reference."""
 
     text = StringProperty("")
-    action = StringProperty("")  # "Read the answer", or "" for a row that is only read
+
+    def show(self, item: dict[str, Any] | None, text: str) -> None:
+        self.automation_id = f"request-{item.get('reference', '')}" if item else ""
+        self.text = text
+
+
+class AnswerButton(Automatable, ButtonBehavior, BoxLayout):
+    """Opens an answered letter's answer; low on the page, one line (its subject cut short)."""
+
+    automation_kind = "button"
+    text = StringProperty("")
     lit = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.item: dict[str, Any] | None = None
-        self.automation_kind = "label"
 
-    def show(self, item: dict[str, Any] | None, text: str, action: str) -> None:
-        self.item = item if action else None
-        self.automation_id = f"request-{item.get('reference', '')}" if item else ""
-        self.text, self.action = text, action
-        self.automation_kind = "button" if action else "label"
+    def show(self, item: dict[str, Any] | None, text: str) -> None:
+        self.item = item
+        self.automation_id = f"answer-{item.get('reference', '')}" if item else ""
+        self.text = text
 
     def on_press(self) -> None:
         # On the press, like the service rows: a list's buttons get no release once
@@ -73,12 +87,17 @@ class RequestRow(Automatable, ButtonBehavior, BoxLayout):
 
 
 class RequestList:
-    """The kept rows in the page's box: an unchanged row keeps its textures."""
+    """The kept rows and buttons in the page's boxes: an unchanged one keeps its textures.
 
-    def __init__(self, box: Any) -> None:
+    ``box`` holds the rows (with the details, high on the page), ``answers``
+    the answered letters' buttons (in reach, low on the page).
+    """
+
+    def __init__(self, box: Any, answers: Any) -> None:
         load_rules()
-        self.box = box
+        self.box, self.answers = box, answers
         self.rows: list[RequestRow] = []
+        self.buttons: list[AnswerButton] = []
 
     def show(self, data: dict[str, Any], language: str) -> str:
         """Fill the rows from ``visit_data``; returns the line above them (loading, none, offline)."""
@@ -91,33 +110,47 @@ class RequestList:
                 return ui.tr("Your earlier requests cannot be shown while the connection is down.")
             return (ui.tr("Your earlier requests cannot be shown right now.") if error
                     else ui.tr("Looking up your requests…"))
-        lines = []
+        lines, answers = [], []
         for item in items[:RECENT]:
             name = service_name(catalog, str(item.get("service_id", "")), language)
             status = ui.tr(STATUS_WORDS.get(str(item.get("status")), N_("reached the portal")))
-            answered = bool(item.get("answer"))
-            lines.append((item, f"{name} — {status} ({item.get('reference', '')})",
-                          ui.tr("Read the answer") if answered else ""))
-        self._fill(lines)
+            lines.append((item, f"{name} — {status} ({item.get('reference', '')})"))
+            if item.get("answer"):
+                # The citizen's own subject when the letter had one: what they will recognise.
+                about = str(item.get("subject") or name)
+                answers.append((item, ui.tr("Read the answer: {subject}", subject=about)))
+        self._fill(lines, answers)
+        notes = []
         if error:  # this visit's own requests are listed; the portal's part is missing
-            return ui.tr("Your other requests cannot be shown right now.")
-        return "" if items else ui.tr("You have no requests yet.")
+            notes.append(ui.tr("Your other requests cannot be shown right now."))
+        elif not items:
+            notes.append(ui.tr("You have no requests yet."))
+        if answers:
+            notes.append(ui.tr("To read an answer, press “Read the answer” below."))
+        return "\n".join(notes)
 
-    def _fill(self, lines: list[tuple[dict[str, Any], str, str]]) -> None:
-        while len(self.rows) < len(lines):
-            self.rows.append(RequestRow())
-        for row, (item, text, action) in zip(self.rows, lines, strict=False):
-            row.show(item, text, action)
-        for row in self.rows[len(lines):]:
-            row.show(None, "", "")  # a citizen's request leaves no trace
-        shown = self.rows[:len(lines)]
-        if list(reversed(self.box.children)) != shown:
-            self.box.clear_widgets()
-            for row in shown:
-                self.box.add_widget(row)
+    def _fill(self, lines: list[tuple[dict[str, Any], str]],
+              answers: list[tuple[dict[str, Any], str]] | None = None) -> None:
+        _kept(self.box, self.rows, RequestRow, lines)
+        _kept(self.answers, self.buttons, AnswerButton, answers or [])
 
     def clear(self) -> None:
         self._fill([])
+
+
+def _kept(box: Any, widgets: list[Any], kind: type, lines: list[tuple[dict[str, Any], str]]) -> None:
+    """Show ``lines`` in ``box`` with the kept ``widgets`` (more made when needed)."""
+    while len(widgets) < len(lines):
+        widgets.append(kind())
+    for widget, (item, text) in zip(widgets, lines, strict=False):
+        widget.show(item, text)
+    for widget in widgets[len(lines):]:
+        widget.show(None, "")  # a citizen's request leaves no trace
+    shown = widgets[:len(lines)]
+    if list(reversed(box.children)) != shown:
+        box.clear_widgets()
+        for widget in shown:
+            box.add_widget(widget)
 
 
 class RequestAnswer(ModalView):
