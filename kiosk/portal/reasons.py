@@ -30,6 +30,19 @@ MESSAGES: dict[str, str] = {
     "already_paid": N_("This item has already been paid."),
     "amount_mismatch": N_("The amount has changed. Please look up your items again."),
     "unknown_item": N_("This item was not found. Please look up your items again."),
+    # The kiosk's own trouble (its key, its enrolment, its clock), never the citizen's:
+    # the refused request stays on the kiosk as a dead letter until a technician sends
+    # it again, so the sentence says it is kept and sends them to staff, not to retry.
+    "kiosk_key_mismatch": N_(
+        "The portal did not recognise this kiosk. This is not your fault: your request is "
+        "kept safely on this kiosk. Please ask a member of staff for help."),
+    "kiosk_not_enrolled": N_(
+        "This kiosk is not yet registered with the portal. This is not your fault: your "
+        "request is kept safely on this kiosk. Please ask a member of staff for help."),
+    "created_at_in_future": N_(
+        "The clock on this kiosk is wrong, so the portal could not take your request yet. "
+        "This is not your fault: your request is kept safely on this kiosk. Please ask a "
+        "member of staff for help."),
 }
 
 
