@@ -56,6 +56,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Naive UTC, as CRL entries store it; a naive ``moment`` is taken as UTC already."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def _new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -209,17 +214,40 @@ class TestPki:
     def citizen(self, name: str) -> Citizen:
         return Citizen(**json.loads((self.dir / f"{name}.json").read_text()))
 
-    def revoke(self, citizen: Citizen) -> None:
-        serials = [int(s) for s in self._revoked_serials()] + [citizen.serial]
-        self._write_crl(serials)
+    def revoke(
+        self,
+        citizen: Citizen,
+        *,
+        at: dt.datetime | None = None,
+        invalid_since: dt.datetime | None = None,
+    ) -> None:
+        """Add ``citizen`` to the CRL, revoked ``at`` (default: a minute ago).
 
-    def _revoked_serials(self) -> list[int]:
+        ``invalid_since`` adds RFC 5280's invalidity date (the key known or
+        suspected compromised since then). Entries already on the list keep
+        their own dates: the portal judges a queued request by the card's state
+        when it was signed, so re-dating old revocations would change verdicts.
+        Revoking a card already on the list keeps its first entry.
+        """
+        entries = self._revoked_entries()
+        if any(entry.serial_number == citizen.serial for entry in entries):
+            return
+        builder = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(citizen.serial)
+            .revocation_date(_utc(at or (_now() - dt.timedelta(minutes=1))))
+        )
+        if invalid_since is not None:
+            builder = builder.add_extension(x509.InvalidityDate(_utc(invalid_since)), critical=False)
+        self._write_crl([*entries, builder.build()])
+
+    def _revoked_entries(self) -> list[x509.RevokedCertificate]:
         if not self.crl_path.exists():
             return []
-        crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
-        return [entry.serial_number for entry in crl]
+        return list(x509.load_pem_x509_crl(self.crl_path.read_bytes()))
 
-    def _write_crl(self, serials: list[int]) -> None:
+    def _write_crl(self, entries: list[x509.RevokedCertificate]) -> None:
+        """A freshly dated CRL holding ``entries`` as they are (dates and extensions kept)."""
         ca, ca_key = self._load("auth-ca")
         now = _now()
         builder = (
@@ -228,13 +256,8 @@ class TestPki:
             .last_update(now - dt.timedelta(minutes=5))
             .next_update(now + dt.timedelta(days=7))
         )
-        for serial in serials:
-            builder = builder.add_revoked_certificate(
-                x509.RevokedCertificateBuilder()
-                .serial_number(serial)
-                .revocation_date(now - dt.timedelta(minutes=1))
-                .build()
-            )
+        for entry in entries:
+            builder = builder.add_revoked_certificate(entry)
         crl = builder.sign(ca_key, hashes.SHA256())
         self.crl_path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
 
