@@ -17,7 +17,6 @@ sees bullets and a length.
 from __future__ import annotations
 
 import math
-import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
 from kiosk.i18n import translate
+from kiosk.pin_pad import PinPad, key_order
 from screens.widgets import Automatable
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class TechnicianPinPad(ModalView):
     """The technician's PIN pad, over whatever screen the long press happened on."""
 
     automation_id = StringProperty("maintenance_pin")
-    key_order = ListProperty([str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)])
+    key_order = ListProperty(key_order(shuffled=False))
     length = NumericProperty(0)
     message = StringProperty("")  # already translated
     alarm = BooleanProperty(False)  # the message is a refusal (drawn in red)
@@ -69,15 +69,12 @@ class TechnicianPinPad(ModalView):
     locked_s = NumericProperty(0)  # seconds of lockout left, counted down here
 
     def __init__(self, app: KioskApp, **kwargs: Any) -> None:
-        self._digits = bytearray()
+        self._pad = PinPad(max_length=PIN_MAX)
         self._app = app
         self._last_input = time.monotonic()
         super().__init__(**kwargs)
-        order = [str(d) for d in range(10)]
-        # A fresh key order each time: the pad is in a public hall, so a
-        # watcher must not learn the PIN from where the finger went.
-        secrets.SystemRandom().shuffle(order)
-        self.key_order = order
+        # Always shuffled: the pad is in a public hall.
+        self.key_order = key_order(shuffled=True)
 
     # ------------------------------------------------------------ life cycle
     def on_open(self) -> None:
@@ -105,9 +102,8 @@ class TechnicianPinPad(ModalView):
     # ------------------------------------------------------------ keys
     def press_digit(self, digit: str) -> None:
         self._last_input = time.monotonic()
-        if len(self._digits) < PIN_MAX:
-            self._digits.append(ord(digit))
-            self.length = len(self._digits)
+        if self._pad.press(digit):
+            self.length = self._pad.length
 
     def clear(self) -> None:
         self._last_input = time.monotonic()
@@ -117,13 +113,13 @@ class TechnicianPinPad(ModalView):
         """Check the PIN on the maintenance worker; the answer comes back on the Clock."""
         self._last_input = time.monotonic()
         maintenance = self._app.controller.maintenance
-        if len(self._digits) < PIN_MIN or self.busy:
+        if self._pad.length < PIN_MIN or self.busy:
             return
         if maintenance is None:
             self.wipe()
             self._say(M_("Maintenance is not configured on this kiosk."), alarm=True)
             return
-        handed_over = bytearray(self._digits)  # the gate wipes this copy
+        handed_over = self._pad.hand_over()  # the gate wipes this copy
         self.wipe()
         self.busy = True
         self._say(M_("Checking…"))
@@ -159,9 +155,7 @@ class TechnicianPinPad(ModalView):
         self.alarm = alarm
 
     def wipe(self) -> None:
-        for i in range(len(self._digits)):
-            self._digits[i] = 0
-        self._digits.clear()
+        self._pad.wipe()
         self.length = 0
 
 

@@ -7,16 +7,13 @@ also the screen name the automation driver reports.
 
 from __future__ import annotations
 
-import secrets
-
 from kivy.app import App
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
+from kiosk.pin_pad import PinPad, key_order
 from screens.texts import PENDING_TITLES, error_text
-
-PIN_LENGTH = 4  # the Georgian eID PIN
 
 
 class KioskScreen(Screen):
@@ -59,51 +56,40 @@ class BusyScreen(KioskScreen):
 
 
 class PinScreen(KioskScreen):
-    """The PIN pad. Digits live in one bytearray that is wiped as soon as it is handed over."""
+    """The PIN pad on screen; the digits live in a kiosk.pin_pad.PinPad, wiped as soon as handed over."""
 
-    key_order = ListProperty([str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)])
+    key_order = ListProperty(key_order(shuffled=False))
     length = NumericProperty(0)
 
     def __init__(self, **kwargs: object) -> None:
-        self._digits = bytearray()
+        self._pad = PinPad()
         super().__init__(**kwargs)
 
     def on_pre_enter(self, *_args: object) -> None:
         self.wipe()
         app = App.get_running_app()
-        if app.controller.config.reader.shuffle_pin_keys:
-            # A fresh order each time, so a watcher cannot learn the PIN
-            # from where the finger went.
-            order = [str(d) for d in range(10)]
-            secrets.SystemRandom().shuffle(order)
-            self.key_order = order
-        else:
-            self.key_order = [str(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0)]
+        self.key_order = key_order(shuffled=app.controller.config.reader.shuffle_pin_keys)
 
     def on_leave(self, *_args: object) -> None:
         self.wipe()
 
     def press_digit(self, digit: str) -> None:
-        if len(self._digits) < PIN_LENGTH:
-            self._digits.append(ord(digit))
-            self.length = len(self._digits)
+        if self._pad.press(digit):
+            self.length = self._pad.length
 
     def clear(self) -> None:
         self.wipe()
 
     def submit(self) -> None:
-        if len(self._digits) != PIN_LENGTH:
+        if not self._pad.complete:
             return
-        # The controller gets its own copy (it works on it on a worker thread
-        # and wipes it); ours is wiped now.
-        handed_over = bytearray(self._digits)
-        self.wipe()
+        # The controller wipes its copy once the card has it (on a worker thread).
+        handed_over = self._pad.hand_over()
+        self.length = 0
         App.get_running_app().controller.submit_pin(handed_over)
 
     def wipe(self) -> None:
-        for i in range(len(self._digits)):
-            self._digits[i] = 0
-        self._digits.clear()
+        self._pad.wipe()
         self.length = 0
 
 

@@ -75,3 +75,11 @@ def test_cli_card_with_a_fault_plays_it(pcsc, test_pki, reader_service):
             child.wait()
         child.stdout.close()
         pcsc.wait_slot_empty()
+
+
+def test_cli_refuses_a_bad_fault_in_a_line_not_a_traceback(test_pki, capsys) -> None:
+    from kiosk.cli import main
+
+    code = main(["virtual-card", "--pki", str(test_pki), "--fault", "remove_at=zero"])
+    out = capsys.readouterr()
+    assert code == 2 and "remove_at=zero" in out.out and "Traceback" not in out.out + out.err

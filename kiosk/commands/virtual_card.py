@@ -47,8 +47,13 @@ def run(args: argparse.Namespace) -> int:
     if not (args.pin.isdigit() and len(args.pin) == 4):
         print("kiosk virtual-card: --pin must be 4 digits")
         return 2
+    try:
+        faults = Faults.parse(args.fault)
+    except ValueError as exc:
+        print(f"kiosk virtual-card: {exc}")
+        return 2
     card = VirtualCard.from_pki(args.pki, args.citizen, args.pin, int(port), host=host or "127.0.0.1",
-                                profile=args.atr_profile, faults=Faults.parse(args.fault))
+                                profile=args.atr_profile, faults=faults)
     done = threading.Event()
 
     def pull(*_: object) -> None:
