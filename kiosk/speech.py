@@ -14,9 +14,12 @@ installed, otherwise played by espeak-ng itself. Nothing here blocks the UI:
 ``stop()`` kills the one playing. A kiosk without espeak-ng or a player
 stays silent with one logged warning rather than raising into the UI.
 
-Nothing personal is ever spoken: instructions are fixed sentences, the PIN
-field is described by its length only, and ``pin_feedback()`` takes no
-argument, so it cannot know the digit it beeps for.
+Nothing personal is spoken unasked: instructions are fixed sentences, the
+PIN field is described by its length only, and ``pin_feedback()`` takes no
+argument, so it cannot know the digit it beeps for. The one citizen's text
+read out is a letter's answer the citizen opened (``say_parts``, each part in
+the voice of its own language), into their own headset; it is not logged,
+and ``reset()`` forgets it with the visit.
 """
 
 from __future__ import annotations
@@ -112,6 +115,8 @@ class VoiceGuide:
         self.volume = self.default_volume
         self.rate = rate
         self.last_text = ""
+        # What `repeat` says again: (voice language, text) parts; None = the guide's language.
+        self._last_parts: list[tuple[str | None, str]] = []
         self._espeak = shutil.which(espeak) if espeak else None
         self._player = find_player() if player == AUTO else (list(player) if player else None)
         self._lock = threading.Lock()
@@ -159,16 +164,30 @@ class VoiceGuide:
         self.volume = self.default_volume
         self.language = self.default_language
         self.last_text = ""
+        self._last_parts = []
 
     # ------------------------------------------------------------ speaking
     def say(self, text: str) -> None:
         """Speak ``text`` now, cutting off whatever is playing; returns at once."""
         self.last_text = text
+        self._last_parts = [(None, text)]
         self._speak(text)
+
+    def say_parts(self, parts: Sequence[tuple[str, str]]) -> None:
+        """Speak (language, text) parts one after another, each in its language's voice.
+
+        For text the guide does not write itself (a letter's answer in Georgian
+        while the citizen listens in English). One utterance as far as stopping
+        goes: a new `say`, a PIN tone or `stop()` ends it, and the parts not yet
+        begun are never started. Returns at once.
+        """
+        self._last_parts = [(lang if lang in VOICES else None, text) for lang, text in parts]
+        self.last_text = " ".join(text for _lang, text in parts)
+        self._speak_parts(self._last_parts)
 
     def repeat(self) -> None:
         """Say the last utterance again (the help key)."""
-        self._speak(self.last_text)
+        self._speak_parts(self._last_parts or [(None, self.last_text)])
 
     def say_screen(self, screen: str, reason: str | None = None, **values: Any) -> str:
         """Speak the instructions of ``screen`` in the guide's language; returns the text."""
@@ -177,34 +196,45 @@ class VoiceGuide:
         return text
 
     def _speak(self, text: str) -> None:
+        self._speak_parts([(None, text)])
+
+    def _speak_parts(self, parts: Sequence[tuple[str | None, str]]) -> None:
         with self._lock:
             self._kill_locked()
-            if not text.strip() or self._espeak is None:
+            todo = [(lang or self.language, text) for lang, text in parts if text.strip()]
+            if not todo or self._espeak is None:
                 return
-            argv = [self._espeak, "-v", VOICES[self.language], "-a", str(self.amplitude),
-                    "-s", str(self.rate), "--stdin"]
-            procs: list[subprocess.Popen[bytes]] = []
-            try:
-                if self._player:
-                    speaker = subprocess.Popen(argv + ["--stdout"], stdin=subprocess.PIPE,
-                                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-                    procs.append(speaker)
-                    assert speaker.stdout is not None
-                    procs.append(subprocess.Popen(self._player, stdin=speaker.stdout,
-                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-                    speaker.stdout.close()  # the player holds the only reading end
-                else:
-                    speaker = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                               stderr=subprocess.DEVNULL)
-                    procs.append(speaker)
-                assert speaker.stdin is not None
-                speaker.stdin.write(text.encode("utf-8"))
-                speaker.stdin.close()
-            except OSError as exc:
-                self._warn_once("start", f"speech could not start: {exc}")
-                self._kill(procs)
-                return
-            self._watch(procs)
+            procs = self._start_locked(*todo[0])
+            if procs:
+                self._watch(procs, todo[1:])
+
+    def _start_locked(self, language: str, text: str) -> list[subprocess.Popen[bytes]]:
+        """espeak-ng (into the player) for one text in one voice; [] when it cannot start."""
+        assert self._espeak is not None
+        argv = [self._espeak, "-v", VOICES[language], "-a", str(self.amplitude),
+                "-s", str(self.rate), "--stdin"]
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            if self._player:
+                speaker = subprocess.Popen(argv + ["--stdout"], stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                procs.append(speaker)
+                assert speaker.stdout is not None
+                procs.append(subprocess.Popen(self._player, stdin=speaker.stdout,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                speaker.stdout.close()  # the player holds the only reading end
+            else:
+                speaker = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL)
+                procs.append(speaker)
+            assert speaker.stdin is not None
+            speaker.stdin.write(text.encode("utf-8"))
+            speaker.stdin.close()
+        except OSError as exc:
+            self._warn_once("start", f"speech could not start: {exc}")
+            self._kill(procs)
+            return []
+        return procs
 
     def pin_feedback(self) -> None:
         """One short tone for a PIN key: the digit is never spoken (ADA §707.8).
@@ -253,16 +283,25 @@ class VoiceGuide:
         return Path(path)
 
     # ------------------------------------------------------------ plumbing
-    def _watch(self, procs: list[subprocess.Popen[bytes]]) -> None:
+    def _watch(self, procs: list[subprocess.Popen[bytes]],
+               then: Sequence[tuple[str, str]] = ()) -> None:
         self._current = procs
-        threading.Thread(target=self._reap, args=(procs,), name="voice-guide", daemon=True).start()
+        threading.Thread(target=self._reap, args=(procs, list(then)), name="voice-guide",
+                         daemon=True).start()
 
-    def _reap(self, procs: list[subprocess.Popen[bytes]]) -> None:
-        for proc in procs:
-            proc.wait()
-        with self._lock:
-            if self._current is procs:
-                self._current = []
+    def _reap(self, procs: list[subprocess.Popen[bytes]], then: list[tuple[str, str]]) -> None:
+        """Wait for one part; start the next unless something else was said or stopped meanwhile."""
+        while True:
+            for proc in procs:
+                proc.wait()
+            with self._lock:
+                if self._current is not procs:
+                    return  # cut off: the rest is not said
+                following = self._start_locked(*then.pop(0)) if then else []
+                self._current = following
+                if not following:
+                    return
+                procs = following
 
     def _kill_locked(self) -> None:
         self._kill(self._current)

@@ -5,11 +5,16 @@ citizen is, what to do next and, where it helps, which button does it, in
 plain words. The msgids are English (gettext domain ``speech``: kiosk/locale/
 {ka,en,ru}/LC_MESSAGES/speech.po). Button names follow the shell's labels
 (screens/texts.py, shell.po) so what is heard matches what is written.
-Nothing personal is ever part of a spoken text.
+Nothing personal is ever part of these fixed texts. The one exception is
+`answer_reading`: a letter's answer that the citizen opened is read into
+their own headset, in the voice of the language it is written in (an
+agency's Georgian answer in the Georgian voice, whatever the citizen's
+language), with the words around it in the citizen's language.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kiosk.i18n import N_, translate
@@ -114,6 +119,21 @@ CONFIRM_REASONS: dict[str, str] = {
     "service_unavailable": N_("The service is not answering. Please try again in a few minutes."),
 }
 TRIES_LEFT = N_("Tries remaining: {n}.")
+# The service form's and confirm screen's printer note (screens/services.kv, receipt-note),
+# said after the screen's text while the printer is not ready, and when it stops.
+PRINTER_NOTE = N_("The receipt printer is not working right now, so your receipt will be shown on "
+                  "the screen instead of printed. A staff member at the counter can help you keep it.")
+PRINTER_NOTE_SCREENS = ("service", "confirm")
+
+# A letter's answer (the request-answer overlay, screens/request_answer.py).
+ANSWER_OPENED = N_("The answer to your letter.")
+ANSWER_AGENCY = N_("From: {agency}.")
+ANSWER_SUBJECT = N_("Subject:")
+ANSWER_DATE = N_("Date: {date}.")
+ANSWER_FOLLOWS = N_("The answer, as the agency wrote it:")
+ANSWER_END = N_("End of the answer. The help key reads it again; press Back to my page to return.")
+_SCRIPTS = (("ka", re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f]")),
+            ("ru", re.compile(r"[\u0400-\u04ff]")), ("en", re.compile(r"[A-Za-z]")))
 
 WARNING_EXTEND = N_("Are you still there? Your visit will end in {n} seconds. Press Continue to keep "
                     "going.")
@@ -142,11 +162,13 @@ def instruction_msgids(screen: str, reason: str | None = None) -> list[str]:
 
 
 def screen_instructions(screen: str, language: str, reason: str | None = None,
-                        tries_left: int | None = None, **_: Any) -> str:
+                        tries_left: int | None = None, printer_ready: bool | None = None, **_: Any) -> str:
     """A sentence or two telling a listener where they are and what to do, in ``language``.
 
     ``screen`` is a State value (or ``help_overlay``); ``reason`` is
     ``machine.reason`` (an error's cause, why a visit ended, a wrong PIN).
+    ``printer_ready=False`` on the service form and the confirm screen adds
+    what their receipt-note shows: the receipt will be on the screen.
     Unknown screens and reasons get a safe general text, never an exception.
     """
     texts = [translate(language, msgid) for msgid in instruction_msgids(screen, reason)]
@@ -157,7 +179,55 @@ def screen_instructions(screen: str, language: str, reason: str | None = None,
             texts.insert(1, tries)
         else:
             texts.append(tries)
+    if printer_ready is False and screen in PRINTER_NOTE_SCREENS:
+        texts.append(translate(language, PRINTER_NOTE))
     return " ".join(texts)
+
+
+def printer_note(language: str) -> str:
+    """The printer note alone, said when the printer stops while a form or confirm screen is shown."""
+    return translate(language, PRINTER_NOTE)
+
+
+def written_in(text: str, fallback: str) -> str:
+    """The language whose voice should read ``text``: the script most of its letters are in.
+
+    Georgian, Cyrillic (Russian) or Latin (English) letters; ``fallback`` when
+    there are none (numbers, a date). "MG-20261125-0E38" inside a Georgian
+    answer does not make it English.
+    """
+    counts = {lang: len(pattern.findall(text)) for lang, pattern in _SCRIPTS}
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] else fallback
+
+
+def answer_reading(language: str, agency: str, subject: str, date: str,
+                   answer: str) -> list[tuple[str, str]]:
+    """What the guide says when a letter's answer opens: (voice language, text) parts, in order.
+
+    The words around the answer are in ``language`` (the citizen's); the
+    subject (the citizen's own words) and the answer (the agency's, as it
+    came) are each read in the voice of the language they are written in.
+    Consecutive parts in one language are joined.
+    """
+    parts: list[tuple[str, str]] = [(language, translate(language, ANSWER_OPENED))]
+    if agency:
+        parts.append((language, translate(language, ANSWER_AGENCY, agency=agency)))
+    if subject:
+        parts += [(language, translate(language, ANSWER_SUBJECT)), (written_in(subject, language), subject)]
+    if date:
+        parts.append((language, translate(language, ANSWER_DATE, date=date)))
+    if answer.strip():
+        parts += [(language, translate(language, ANSWER_FOLLOWS)),
+                  (written_in(answer, language), " ".join(answer.split()))]
+    parts.append((language, translate(language, ANSWER_END)))
+    joined: list[tuple[str, str]] = []
+    for lang, text in parts:
+        if joined and joined[-1][0] == lang:
+            joined[-1] = (lang, f"{joined[-1][1]} {text}")
+        else:
+            joined.append((lang, text))
+    return joined
 
 
 def warning_instructions(seconds: int, can_extend: bool, language: str) -> str:

@@ -15,6 +15,11 @@ buttons and the physical keys arrive there too.
   gives tests (`UiDriver.describe`), so what a listener can reach is what a
   test can see; "activate" presses the focused control with a real touch
   through the driver's own ``tap`` command.
+- The service form and the confirm screen add their printer note (the
+  receipt will be on the screen) while the printer is not ready, and say it
+  when the printer stops while they are shown. The answer to a letter
+  (overlay ``request-answer``) is announced and read, the agency's text in
+  the voice of its own language (kiosk/speech_texts.py `answer_reading`).
 - PIN digits are heard as tones: the pad's ``length`` rising is all this
   module watches, so it never learns which digit was pressed. Digits typed
   on a physical keypad go to the pad's own ``press_digit`` and are neither
@@ -47,6 +52,7 @@ from kiosk.speech import (
     screen_instructions,
     warning_instructions,
 )
+from kiosk.speech_texts import PRINTER_NOTE_SCREENS, answer_reading, printer_note
 from screens.automation import UiDriver, after_drawn
 
 if TYPE_CHECKING:
@@ -136,7 +142,7 @@ class VoiceController:
         Window.add_widget(self.frame)
         self.frame.show(None)
         Window.bind(on_keyboard=self._on_keyboard, children=self._on_window_children)
-        self.app.ui.bind(language=self._on_language)
+        self.app.ui.bind(language=self._on_language, printer_ready=self._on_printer)
         pin = self.app.manager.get_screen("pin")
         pin.bind(length=self._on_pin_length)
 
@@ -188,13 +194,39 @@ class VoiceController:
         if overlay is not None and getattr(overlay, "automation_id", "") == "help_overlay":
             self.guide.say_screen("help_overlay")
             return
+        if overlay is not None and getattr(overlay, "automation_id", "") == "request-answer":
+            self._say_answer(overlay, prefix)
+            return
         ui = self.app.ui
         tries = int(ui.tries_left) if ui.tries_left >= 0 else None
         if prefix:
-            text = screen_instructions(ui.state, self.guide.language, ui.reason or None, tries_left=tries)
+            text = screen_instructions(ui.state, self.guide.language, ui.reason or None, tries_left=tries,
+                                       printer_ready=ui.printer_ready)
             self.guide.say(f"{prefix} {text}")
         else:
-            self.guide.say_screen(ui.state, ui.reason or None, tries_left=tries)
+            self.guide.say_screen(ui.state, ui.reason or None, tries_left=tries,
+                                  printer_ready=ui.printer_ready)
+
+    def _say_answer(self, overlay: Any, prefix: str = "") -> None:
+        """A letter's answer: what it is in the citizen's language, the agency's text in its own voice."""
+        item = getattr(overlay, "item", None) or {}
+        parts = answer_reading(self.guide.language, overlay.agency, overlay.subject, overlay.date,
+                               str(item.get("answer") or ""))
+        if prefix:
+            parts.insert(0, (self.guide.language, prefix))
+        self.guide.say_parts(parts)
+
+    def _on_printer(self, _model: Any, ready: bool) -> None:
+        # The form's and confirm screen's receipt-note appears while the citizen is there: say
+        # it too. The controller asks the printer as the screen opens, so its answer often
+        # comes while the screen's own text is read: then that text again, with the note.
+        ui = self.app.ui
+        if not self.on or ready or ui.state not in PRINTER_NOTE_SCREENS or self._top_overlay() is not None:
+            return
+        if self.guide.speaking:
+            self._say_where_we_are()
+        else:
+            self.guide.say(printer_note(self.guide.language))
 
     def _say_warning(self) -> None:
         ui = self.app.ui
@@ -224,6 +256,8 @@ class VoiceController:
                 self._say_warning()
             elif kind == "help_overlay":
                 self.guide.say_screen("help_overlay")
+            elif kind == "request-answer":
+                self._say_answer(opened[0])
         after_drawn(said)
 
     def _on_pin_length(self, _screen: Any, length: int) -> None:
