@@ -3,8 +3,11 @@
 It starts, on loopback and in temporary storage: the portal simulator, the
 printer stand-in (receipts become PNG files), and the PC/SC stack with the
 virtual eID card: a private pcscd with the vpcd driver when the demo has
-the rights (root), else the system pcscd's vpcd reader. The demo strip's
-buttons act on these through `DemoControls`. Stopping the demo stops all.
+the rights (root), else the system pcscd's vpcd reader. The card runs as a
+child process (`kiosk virtual-card`, the same card the tests drive), as an
+external card would be: the kiosk process holds no card key. The demo
+strip's buttons act on these through `DemoControls`. Stopping the demo
+stops all.
 
 The real kiosk code runs unchanged against them: the same config keys, the
 same controller, reader service, portal client and printer as `kiosk run`.
@@ -15,8 +18,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +81,51 @@ class DemoControls:
         return following
 
 
+class ChildCard:
+    """`kiosk virtual-card` as a child process: SIGUSR2 puts the card in, SIGUSR1 pulls it out."""
+
+    READY_LINE = "virtual card running"
+
+    def __init__(self, pki_dir: Path, citizen: str, pin: str, port: int, log_path: Path) -> None:
+        self.port = port
+        self._log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_path.open("ab")
+        # The PIN goes on the child's command line: the demo card's PIN is printed for anyone anyway.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "virtual-card", "--pki", str(pki_dir), "--citizen", citizen,
+             "--pin", pin, "--vpcd", f"127.0.0.1:{port}", "--removed"],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.inserted = False
+        self._wait_ready()
+
+    def _wait_ready(self, timeout_s: float = 20.0) -> None:
+        # A signal that arrives before the child's handlers are set would end it.
+        deadline = time.monotonic() + timeout_s
+        while self.READY_LINE not in self._log_path.read_text(errors="replace"):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the virtual card did not start (see {self._log_path})")
+            time.sleep(0.05)
+
+    def insert(self) -> None:
+        self._proc.send_signal(signal.SIGUSR2)
+        self.inserted = True
+
+    def remove(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGUSR1)
+        self.inserted = False
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+        self._log.close()
+
+
 @dataclass
 class DemoStack:
     """The stand-ins a demo runs against; `start()` returns the kiosk's configuration."""
@@ -118,7 +170,6 @@ class DemoStack:
     def _start_card(self, pki: TestPki) -> str:
         """PC/SC with the virtual card; returns the reader name ("" when unavailable)."""
         from devices import pcsc_stack
-        from devices.virtual_card import VirtualCard
 
         reason = pcsc_stack.can_run_private_pcscd()
         port = pcsc_stack.pick_port(os.getpid())
@@ -139,7 +190,11 @@ class DemoStack:
                 return ""
             port = 35963  # the system pcscd's vpcd reader, as Debian's package registers it
             self.problems.append(f"using the system pcscd's virtual reader ({reason})")
-        self.card = VirtualCard.from_pki(pki.dir, DEMO_CITIZEN, self.pin, port)
+        try:
+            self.card = ChildCard(pki.dir, DEMO_CITIZEN, self.pin, port, self.workdir / "virtual-card.log")
+        except RuntimeError as exc:
+            self.problems.append(str(exc))
+            return ""
         return pcsc_stack.VIRTUAL_READER_PREFIX
 
     def controls(self) -> DemoControls:
@@ -150,7 +205,7 @@ class DemoStack:
             part = getattr(self, name)
             if part is not None:
                 with contextlib.suppress(Exception):
-                    part.remove() if name == "card" else part.stop()
+                    part.stop()
         if self.pcsc is not None:
             self.pcsc.stop()
         event(log, "demo stopped")

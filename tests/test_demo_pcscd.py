@@ -52,10 +52,16 @@ def test_pcscd_in_sbin_outside_path_is_found(machine, tmp_path, pki):
     install(machine["drivers"] / pcsc_stack.VPCD_DRIVER_NAME)
     assert pcsc_stack.system_reader_problem() is None
     stack, reader = start_card(tmp_path, pki)
-    assert reader == pcsc_stack.VIRTUAL_READER_PREFIX
-    assert stack.card is not None and stack.card.port == 35963
-    assert not any("not installed" in p or "missing" in p for p in stack.problems), stack.problems
-    assert any("system pcscd" in p for p in stack.problems)
+    try:
+        assert reader == pcsc_stack.VIRTUAL_READER_PREFIX
+        assert stack.card is not None and stack.card.port == 35963
+        # The card is a `kiosk virtual-card` child, not an object in the kiosk's own process.
+        cmdline = Path(f"/proc/{stack.card._proc.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"virtual-card" in cmdline and b"--removed" in cmdline
+        assert not any("not installed" in p or "missing" in p for p in stack.problems), stack.problems
+        assert any("system pcscd" in p for p in stack.problems)
+    finally:
+        stack.stop()
 
 
 def test_pcscd_on_path_is_found_too(machine, tmp_path, pki):
