@@ -65,6 +65,7 @@ class UiDriver:
             "wait": self._wait,
             "screenshot": self._screenshot,
             "missing_glyphs": self._missing_glyphs,
+            "held_texts": self._held_texts,
             "demo": self._demo,
         }
 
@@ -336,6 +337,27 @@ class UiDriver:
                 if chars:
                     missing[widget.automation_id] = chars
         reply({"missing": missing})
+
+    def _held_texts(self, _command: dict[str, Any], reply: Reply) -> None:
+        """Every text any live widget holds, seen or not: screens not shown, closed overlays, forms kept.
+
+        `state` answers what a person can see; this is what a wipe must have
+        emptied, wherever the app keeps a widget. A password field and the
+        PIN field give their length only, as in `state`.
+        """
+        import gc
+
+        texts: set[str] = set()
+        # type(), not isinstance(): a dead weak proxy among the objects raises on isinstance.
+        for widget in (o for o in gc.get_objects() if issubclass(type(o), Widget)):
+            if hasattr(widget, "automation_text"):
+                continue
+            if isinstance(widget, TextInput):
+                text = "•" * len(widget.text) if widget.password else widget.text
+                texts.update(t for t in (text, widget.hint_text) if t)
+            elif isinstance(getattr(widget, "text", None), str) and widget.text:
+                texts.add(widget.text)
+        reply({"texts": sorted(texts)})
 
     def _demo(self, command: dict[str, Any], reply: Reply) -> None:
         """Demo-mode controls (a card in, the network down...) when the controller has them."""

@@ -48,6 +48,12 @@ def personal_data_shown(kiosk) -> list[str]:
     return found
 
 
+def personal_data_held(kiosk) -> list[str]:
+    """The citizen's name or number in any live widget's text, on screen or not."""
+    secrets = (CITIZEN["given_name"], CITIZEN["surname"], CITIZEN["personal_number"])
+    return [text for text in kiosk.ok({"cmd": "held_texts"})["texts"] if any(s in text for s in secrets)]
+
+
 def test_pin_field_reports_only_its_length(kiosk) -> None:
     kiosk.ok({"cmd": "demo", "action": "insert_card"})
     kiosk.wait(screen="pin")
@@ -118,9 +124,11 @@ def test_pulling_the_card_wipes_the_personal_page(kiosk) -> None:
     log_in(kiosk)
     assert kiosk.texts()["home-greeting"] == f"გამარჯობა, {CITIZEN['given_name']} {CITIZEN['surname']}"
     assert personal_data_shown(kiosk)  # the search below can find them
+    assert personal_data_held(kiosk)
     kiosk.ok({"cmd": "demo", "action": "remove_card"})
     kiosk.wait(screen="attract")
     assert personal_data_shown(kiosk) == []
+    assert personal_data_held(kiosk) == [], "the widget tree still holds the last citizen"
 
 
 def test_idle_warning_extends_then_times_out_and_wipes(xvfb_display, tmp_path) -> None:
@@ -142,6 +150,7 @@ def test_idle_warning_extends_then_times_out_and_wipes(xvfb_display, tmp_path) -
         state = kiosk.state()
         assert state["overlays"] == []
         assert personal_data_shown(kiosk) == []
+        assert personal_data_held(kiosk) == [], "the widget tree still holds the last citizen"
 
 
 def test_out_of_service_sends_citizens_to_the_counter(xvfb_display, tmp_path) -> None:
