@@ -186,7 +186,9 @@ def _start_tour(socket_path: Path, out_dir: Path, stack: DemoStack, pin: str) ->
             receipts = sorted(stack.receipts_dir.glob("*.png")) if stack.receipts_dir else []
             for receipt in receipts:
                 shutil.copy(receipt, out_dir / f"receipt-{receipt.name}")
-            print(f"Tour done: {len(shots)} screenshots and {len(receipts)} receipts in {out_dir.resolve()}")
+            stopped = [shot for shot in shots if shot.name == "stopped-here.png"]
+            done = f"Tour stopped early (see {stopped[0].resolve()}):" if stopped else "Tour done:"
+            print(f"{done} {len(shots)} screenshots and {len(receipts)} receipts in {out_dir.resolve()}")
         except Exception as exc:
             print(f"Tour stopped: {exc}")
         finally:

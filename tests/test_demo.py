@@ -37,3 +37,12 @@ def test_demo_tour_without_a_display(tmp_path: Path) -> None:
         with Image.open(picture) as image:
             assert image.size == (1080, 1920)
             assert len(set(image.convert("L").resize((54, 96)).getdata())) > 8, "not a blank frame"
+    # The whole visit, not just its start: a service to its result, and the receipt it printed.
+    shots = sorted(p.name for p in out.iterdir())
+    assert "stopped-here.png" not in shots, f"the tour stopped early; {shots}"
+    for name in ("service", "confirm", "result"):
+        assert f"{name}.png" in shots, f"{name}.png missing; have {shots}"
+    receipts = [p for p in out.glob("receipt-*.png")]
+    assert receipts, f"no printed receipt came home from the tour; have {shots}"
+    with Image.open(receipts[0]) as receipt:
+        assert receipt.width in (384, 576, 512), receipt.size  # a thermal printer's dots per line
