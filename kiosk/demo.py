@@ -41,9 +41,12 @@ PRINTER_CYCLE = ("ready", "near-end", "paper-out", "cover-open")
 class DemoControls:
     """What the demo strip's buttons do; each stands in for the physical world."""
 
-    def __init__(self, stack: DemoStack) -> None:
+    def __init__(self, stack: DemoStack, network: Any = None) -> None:
         self._stack = stack
         self.network_up = True
+        # The kiosk's NetworkMonitor: told at once, so the demo's audience sees the kiosk go
+        # offline now, not after its usual two missed health checks.
+        self.network = network
 
     def insert_card(self) -> None:
         """Put the virtual card in, on a thread: the button must not wait for pcscd."""
@@ -68,6 +71,15 @@ class DemoControls:
         self.network_up = not self.network_up
         if self._stack.portal is not None:
             self._stack.portal.set_fault("none" if self.network_up else "down")
+        network = self.network
+        if network is not None:
+            def tell() -> None:
+                for _ in range(max(1, int(getattr(network, "failures_to_offline", 1)))):
+                    if network.check_now() == self.network_up:
+                        break
+
+            # Off the button's thread: a health check may wait for its time-out.
+            threading.Thread(target=tell, name="demo-network", daemon=True).start()
         return self.network_up
 
     def cycle_printer(self) -> str:
@@ -197,8 +209,8 @@ class DemoStack:
             return ""
         return pcsc_stack.VIRTUAL_READER_PREFIX
 
-    def controls(self) -> DemoControls:
-        return DemoControls(self)
+    def controls(self, network: Any = None) -> DemoControls:
+        return DemoControls(self, network)
 
     def stop(self) -> None:
         for name in ("card", "printer", "portal"):

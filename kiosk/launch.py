@@ -153,7 +153,7 @@ def run_demo(config_path: str | None = None, pin: str = "1234", automation_socke
     try:
         config = stack.start(config_path)
         controller = build_controller(config)
-        controller.demo = stack.controls()
+        controller.demo = stack.controls(network=controller.parts.network)
         attach_maintenance(controller)
         print(f"Demo kiosk: the virtual card's PIN is {pin}.")
         print(f"Printed receipts are written as PNG files to {stack.receipts_dir}")

@@ -65,6 +65,8 @@ def test_card_visit_from_pin_to_portal_and_card_pull(card_visit: tuple[SimKiosk,
     sk, card = card_visit
     kiosk = sk.kiosk
     assert sk.received() == []
+    # Built as `kiosk run` builds it: no demo strip, whose buttons stand in for the physical world.
+    assert not [w["id"] for w in kiosk.state()["widgets"] if w["id"].startswith("demo-")]
 
     card.insert()
     kiosk.wait(screen="pin", timeout_s=15)
