@@ -153,6 +153,14 @@ def test_door_lockout_screen_actions_audit_and_leave(sim_kiosk: KioskUnderTest) 
         time.sleep(0.1)
     assert list(paper.glob("*.png")), "the test receipt was printed"
     screenshot(kiosk, "maintenance.png")
+    # No citizen has had a receipt on this kiosk yet (a test print is not journalled): the
+    # reprint says so instead of printing anything (tests/test_maintenance.py reprints real ones).
+    printed = len(list(paper.glob("*.png")))
+    kiosk.tap("maint-reprint-last")
+    assert "0 receipts printed again" in text_when(kiosk, "maint-result", lambda t: "Reprint" in t)
+    assert len(list(paper.glob("*.png"))) == printed
+    assert kiosk.texts()["maint-card"], "the card line is shown"
+    assert "maint-errors" in kiosk.texts()
 
     kiosk.tap("maint-export-dead")
     exported = text_when(kiosk, "maint-result", lambda t: "Export dead letters: done" in t)
@@ -183,8 +191,8 @@ def test_door_lockout_screen_actions_audit_and_leave(sim_kiosk: KioskUnderTest) 
         time.sleep(0.1)  # leaving shows attract at once; the core's leave() follows on its worker
     log.close()
     assert actions.count("open") == 5  # three wrong, one refused while locked, the right one
-    for action in ("status_report", "test_print", "export_dead", "send_queue_now", "test_card",
-                   "set_default_language", "leave"):
+    for action in ("status_report", "test_print", "reprint_recent", "export_dead", "send_queue_now",
+                   "test_card", "set_default_language", "leave"):
         assert action in actions, (action, actions)
     verify = subprocess.run([sys.executable, "-m", "kiosk", "audit", "--config",
                              str(kiosk.workdir / "kiosk.toml"), "verify"],
