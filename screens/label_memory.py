@@ -9,6 +9,12 @@ visits (bench/memory_soak.py --heaptrack) held 87.5 MB in these surfaces,
 allocated by SDL_CreateRGBSurfaceWithFormat from `_SurfaceContainer`. The
 surface is needed only between `_render_begin` and `_render_end`, so it is
 let go as soon as its pixels are copied.
+
+The same for a label whose text is emptied, as every field and line is when
+a visit is wiped: Kivy's `Label.texture_update` drops the widget's texture
+but leaves the last one on its core label, so the pixels of the previous
+citizen's name stayed in memory until that label showed something else
+(and a field-trial soak saw such textures pile up, 4 to 29 in six visits).
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.core.text.text_sdl2 import LabelSDL2
+from kivy.uix.label import Label
+
+_kivy_texture_update = Label.texture_update
 
 
 def _render_end_and_let_go(self: Any) -> Any:
@@ -24,6 +33,16 @@ def _render_end_and_let_go(self: Any) -> Any:
     return data
 
 
+def _texture_update_and_let_go(self: Any, *largs: Any) -> None:
+    _kivy_texture_update(self, *largs)
+    if self.texture is None and getattr(self._label, "texture", None) is not None:
+        self._label.texture = None  # the text is gone: so are its pixels
+
+
 def release_label_surfaces() -> None:
-    """Make SDL2 labels drop their drawing surface once rendered (idempotent)."""
+    """Make SDL2 labels drop their drawing surface once rendered, and an emptied label its texture.
+
+    Idempotent: installs the two replacements over Kivy's own methods.
+    """
     LabelSDL2._render_end = _render_end_and_let_go
+    Label.texture_update = _texture_update_and_let_go

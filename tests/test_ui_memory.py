@@ -92,3 +92,17 @@ def test_a_rendered_label_lets_go_of_its_drawing_surface() -> None:
     data = label._render_end()
     assert (data.width, data.height) == (64, 32) and len(data.data) == 64 * 32 * 4
     assert label._surface is None
+
+
+def test_an_emptied_label_lets_go_of_its_last_texture() -> None:
+    """A wiped field's label must not keep the pixels of the last citizen's text."""
+    from kivy.uix.label import Label
+
+    from screens.label_memory import release_label_surfaces
+
+    release_label_surfaces()
+    label = Label()
+    label._label.texture = "pixels of ნინო ბერიძე"  # what Kivy leaves there after drawing a text
+    label.text = ""
+    label.texture_update()
+    assert label.texture is None and label._label.texture is None
