@@ -39,6 +39,12 @@ def _texture_update_and_let_go(self: Any, *largs: Any) -> None:
         self._label.texture = None  # the text is gone: so are its pixels
 
 
+# Kivy's Clock keeps methods weakly by name (kivy.weakmethod looks `__name__` up on the
+# instance again), so the replacements carry the names of what they replace.
+_render_end_and_let_go.__name__ = "_render_end"
+_texture_update_and_let_go.__name__ = "texture_update"
+
+
 def release_label_surfaces() -> None:
     """Make SDL2 labels drop their drawing surface once rendered, and an emptied label its texture.
 
