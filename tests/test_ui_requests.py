@@ -125,6 +125,13 @@ def test_an_answered_letter_opens_from_its_button_and_leaves_with_the_visit(
     assert texts["answer-subject"] == translate("ka", "Subject: {subject}", subject=SUBJECT)
     assert texts["answer-date"] == translate("ka", "Date: {date}", date=dt.date.today().strftime("%d.%m.%Y"))
     assert reach_errors(kiosk, "request-answer") == []
+    # The accessibility bar below the answer still works: large text makes the answer larger.
+    normal = {w["id"]: w for w in kiosk.state()["widgets"]}["answer-text-1"]["font_px"]
+    kiosk.tap("a11y-large-text")
+    assert kiosk.state()["overlays"] == ["request-answer"]
+    assert {w["id"]: w for w in kiosk.state()["widgets"]}["answer-text-1"]["font_px"] > normal * 1.3
+    assert reach_errors(kiosk, "request-answer (large text)") == []
+    kiosk.tap("a11y-large-text")
     kiosk.ok({"cmd": "screenshot", "path": str(tmp_path / "request-answer-ka.png")})
 
     # English around it; the answer stays in the agency's language.
