@@ -5,9 +5,11 @@ kiosk window (tests/ui_sim_controller.py), then drives a password visit
 through the automation socket, the way a citizen would, and writes
 docs/screenshots/<screen>-<lang>.png: password, first login (with a
 mistake marked), personal page, category, form with the keyboard, form
-with messages, confirm, result with QR code, receipt on screen (printer
-out of paper), payment, help, and an online-only service refused while
-the portal is down. Never made by hand, so they show what the code draws.
+with messages, confirm, result with QR code, the confirm screen's printer
+note and the receipt on screen (printer out of paper), payment, help, a
+letter's answer (the personal page with its button, the request-answer
+overlay), and an online-only service refused while the portal is down.
+Never made by hand, so they show what the code draws.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import requests  # noqa: E402
 
 from kiosk.xvfb import Xvfb  # noqa: E402
 from tests.ui_sim_controller import PASSWORD, USERNAME, SimKiosk, sim_kiosk  # noqa: E402
@@ -95,6 +99,7 @@ def shoot(sk: SimKiosk, out: Path, lang: str) -> None:
     typed("mobile", "555123456")
     kiosk.tap("submit")
     kiosk.wait(screen="confirm")
+    shot("confirm-printer-note")
     kiosk.tap("confirm")
     kiosk.wait(screen="result", timeout_s=15)
     shot("result-receipt-on-screen")
@@ -112,6 +117,32 @@ def shoot(sk: SimKiosk, out: Path, lang: str) -> None:
     shot("payment")
     kiosk.tap("home")
     kiosk.wait(screen="home")
+    # A letter to an agency, answered at once by the simulator: its button and its answer.
+    requests.post(sk.sim.url + "/_sim/settings", json={"letter_answer_delay_s": 0}, timeout=5)
+    kiosk.tap("category-personal")
+    kiosk.wait(screen="category")
+    kiosk.tap("service-letter-to-agency")
+    kiosk.wait(screen="service")
+    kiosk.tap("field-agency-napr")
+    typed("subject", "ჩემი საბუთების ასლები" if lang == "ka" else "Copies of my documents")
+    typed("letter", "გთხოვთ, გამომიგზავნოთ ჩემი საბუთების ასლები." if lang == "ka"
+          else "Please send me copies of my documents.")
+    typed("mobile", "555123456")
+    kiosk.tap("submit")
+    kiosk.wait(screen="confirm")
+    kiosk.tap("confirm")
+    kiosk.wait(screen="result", timeout_s=15)
+    reference = sk.received()[-1]["reference"]
+    kiosk.tap("home")
+    kiosk.wait(screen="home")
+    deadline = time.monotonic() + 15
+    while f"answer-{reference}" not in visible("answer-") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    shot("home-answered")
+    kiosk.tap(f"answer-{reference}")
+    kiosk.wait(overlay="request-answer")
+    shot("request-answer")
+    kiosk.tap("back")
     kiosk.tap("help")
     kiosk.wait(screen="help")
     shot("help")
