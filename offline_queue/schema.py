@@ -9,7 +9,7 @@ runs exactly the steps it has not run yet, each in its own transaction.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sqlite_utils
 
@@ -116,27 +116,37 @@ def _v2(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the database up to the newest schema; return the version it is at."""
+def apply_steps(db: sqlite_utils.Database, steps: Sequence[Callable[[sqlite_utils.Database], None]],
+                store: str, advice: str = "install the newer release again") -> int:
+    """Run the steps ``db`` has not run yet; return the version reached (``len(steps)``).
+
+    The one runner for every versioned store (this outbox, and through
+    kiosk/store_schema.py the receipt journal and the audit log), so they
+    cannot drift apart in how a half-run step or a newer file is handled.
+    """
     conn: sqlite3.Connection = db.conn
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
+    if version > len(steps):
         raise SchemaTooNew(
-            f"the outbox has schema version {version}, this release knows up to "
-            f"{len(MIGRATIONS)}; install the newer release again or export the queue"
-        )
-    for number in range(version + 1, len(MIGRATIONS) + 1):
+            f"the {store} has schema version {version}, this release knows up to "
+            f"{len(steps)}; {advice}")
+    for number in range(version + 1, len(steps) + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            # Another process may have migrated while we waited for the lock.
+            # Another process may have run this step while we waited for the lock.
             if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
                 conn.execute("ROLLBACK")
                 continue
-            MIGRATIONS[number - 1](db)
+            steps[number - 1](db)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    return len(MIGRATIONS)
+    return len(steps)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the outbox up to the newest schema; return the version it is at."""
+    return apply_steps(db, MIGRATIONS, "outbox", "install the newer release again or export the queue")
