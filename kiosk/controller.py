@@ -26,7 +26,7 @@ from kiosk.desk import ServiceDesk
 from kiosk.i18n import Translator
 from kiosk.logs import event
 from kiosk.portal.errors import PortalError, PortalOffline, PortalUnauthorised
-from kiosk.requests import SUBMITTED, fetch_recent, remember_submission
+from kiosk.requests import RecentRequests, remember_submission
 from kiosk.session import State, Timing, VisitMachine
 from kiosk.watchdog import Notifier
 
@@ -94,8 +94,7 @@ class KioskController:
         self._card_session: str | None = None
         self._visit_data_listeners: list[Callable[[str], None]] = []
         self._catalog_listeners: list[Callable[[Any], None]] = []
-        self._transactions_asked = 0  # the newest fetch of the page's requests wins
-        self._transactions_lock = threading.Lock()
+        self._requests = RecentRequests(self.parts, lambda: self.machine.visit, self.visit_data_changed)
         self.desk = ServiceDesk(self)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiosk-worker")
         self._stopped = threading.Event()
@@ -431,33 +430,13 @@ class KioskController:
         and what kept the portal's part away in ``"transactions_error"``;
         listeners hear ``"transactions"``.
         """
-        self._work(self._fetch_transactions, self.machine.visit)
-
-    def _fetch_transactions(self, visit: Any) -> None:
-        with self._transactions_lock:
-            self._transactions_asked += 1
-            asked = self._transactions_asked
-        items, error = fetch_recent(self.parts.portal, self.parts.outbox, visit)
-        with self._transactions_lock:
-            # Two workers: an older, slower answer (the portal was down) must not
-            # overwrite a newer one; and a visit that ended is never shown to the next citizen.
-            if asked != self._transactions_asked or self.machine.visit is not visit:
-                return
-            if items is None:
-                visit.data.pop("transactions", None)
-            else:
-                visit.data["transactions"] = items
-            if error is None:
-                visit.data.pop("transactions_error", None)
-            else:
-                visit.data["transactions_error"] = error
-        self.visit_data_changed("transactions")
+        self._work(self._requests.fetch, self.machine.visit)
 
     def _on_forwarded(self, item: Any) -> None:
         """A request this visit left waiting reached the portal: the page's row moves on."""
         visit = self.machine.visit
-        if getattr(item, "kind", "") == "delivered" and item.local_ref in visit.data.get(SUBMITTED, ()):
-            self._work(self._fetch_transactions, visit)
+        if RecentRequests.concerns(visit, item):
+            self._work(self._requests.fetch, visit)
 
     # ------------------------------------------------------------ plumbing
     def _work(self, func: Callable[..., None], *args: Any) -> None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kiosk.logs import event
@@ -168,3 +169,43 @@ def agency_name(catalog: Any, item: dict[str, Any], language: str) -> str:
         agency_id = str(catalog.service(service_id).agency or "")
     agency = catalog.agency_or_none(agency_id) if catalog is not None and agency_id else None
     return str(agency.name(language)) if agency is not None else agency_id
+
+
+class RecentRequests:
+    """Fetches the page's rows into the visit; when two fetches overlap, the newest wins.
+
+    Two workers may fetch at once (the page opened, then a delivery): an
+    older, slower answer (the portal was down) must not overwrite a newer
+    one, and a visit that has ended is never written to, so nothing of one
+    citizen reaches the next one's page.
+    """
+
+    def __init__(self, parts: Any, current_visit: Callable[[], Any], changed: Callable[[str], None]) -> None:
+        self._parts = parts  # the controller's Parts: portal and outbox read at each fetch
+        self._current_visit, self._changed = current_visit, changed
+        self._asked = 0
+        self._lock = threading.Lock()
+
+    def fetch(self, visit: Any) -> None:
+        """Fetch ``visit``'s rows (blocking: call it on a worker); listeners hear "transactions"."""
+        with self._lock:
+            self._asked += 1
+            asked = self._asked
+        items, error = fetch_recent(self._parts.portal, self._parts.outbox, visit)
+        with self._lock:
+            if asked != self._asked or self._current_visit() is not visit:
+                return
+            if items is None:
+                visit.data.pop("transactions", None)
+            else:
+                visit.data["transactions"] = items
+            if error is None:
+                visit.data.pop("transactions_error", None)
+            else:
+                visit.data["transactions_error"] = error
+        self._changed("transactions")
+
+    @staticmethod
+    def concerns(visit: Any, item: Any) -> bool:
+        """Whether a forwarder event is the delivery of a request this visit made."""
+        return getattr(item, "kind", "") == "delivered" and item.local_ref in visit.data.get(SUBMITTED, ())
