@@ -55,7 +55,7 @@ from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel,
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
-KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "home.kv", "overlays.kv", "demo.kv",
+KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "overlays.kv", "demo.kv",
             "keyboard.kv", "services.kv", "personal.kv", "login.kv")
 # Keys a stray keyboard could use to close or leave the window.
 KEY_ESCAPE, KEY_F4 = 27, 285

@@ -122,7 +122,3 @@ class PendingScreen(MessageScreen):
 
     def on_pre_enter(self, *_args: object) -> None:
         self.title = PENDING_TITLES.get(self.name, PENDING_TITLES["help"])
-
-
-class HomeScreen(KioskScreen):
-    """The citizen's own page (the services screens will hang off it); its data is in ``app.ui``."""
