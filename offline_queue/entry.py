@@ -65,6 +65,16 @@ def reference_prefix(kiosk_id: str) -> str:
     return "K" + _READABLE[digest[0] % len(_READABLE)]
 
 
+def _retired(text: str | None) -> tuple[tuple[str, str, str], ...]:
+    return tuple(tuple(item) for item in json.loads(text)) if text and text != "[]" else ()
+
+
+# What `QueuedEntry.from_stored` reads, in this order (last_error_reason is derived).
+STORED_COLUMNS = ("id, local_ref, idempotency_key, kiosk_id, service_id, order_key, status,"
+                  " created_at, updated_at, size, attempts, next_attempt_at, last_error_code,"
+                  " portal_ref, retired_keys, sealed")
+
+
 @dataclass(frozen=True)
 class QueuedEntry:
     """Metadata of one submission; ``sealed`` is only filled for forwarding and export."""
@@ -91,14 +101,22 @@ class QueuedEntry:
 
     @classmethod
     def from_row(cls, row: dict[str, Any], with_sealed: bool = True) -> QueuedEntry:
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {key: value for key, value in row.items() if key in names}
+        values = {key: value for key, value in row.items() if key in _FIELD_NAMES}
         values["last_error_reason"] = error_text(values.get("last_error_code"))
-        values["retired_keys"] = tuple(tuple(item) for item in
-                                       json.loads(values.get("retired_keys") or "[]"))
+        values["retired_keys"] = _retired(values.get("retired_keys"))
         if not with_sealed:
             values["sealed"] = None
         return cls(**values)
+
+    @classmethod
+    def from_stored(cls, row: tuple[Any, ...]) -> QueuedEntry:
+        """From a row selected as `STORED_COLUMNS` lists (the forwarder's hot path)."""
+        (entry_id, local_ref, idempotency_key, kiosk_id, service_id, order_key, status,
+         created_at, updated_at, size, attempts, next_attempt_at, last_error_code, portal_ref,
+         retired_keys, sealed) = row
+        return cls(entry_id, local_ref, idempotency_key, kiosk_id, service_id, order_key, status,
+                   created_at, updated_at, size, attempts, next_attempt_at, last_error_code,
+                   error_text(last_error_code), portal_ref, _retired(retired_keys), sealed)
 
     def with_status(self, status: str) -> QueuedEntry:
         return dataclasses.replace(self, status=status)
@@ -118,3 +136,6 @@ class QueuedEntry:
         if with_sealed and self.sealed is not None:
             data["sealed"] = base64.b64encode(self.sealed).decode("ascii")
         return data
+
+
+_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(QueuedEntry))

@@ -22,6 +22,8 @@ import re
 import sqlite3
 from collections.abc import Iterable
 
+from offline_queue.entry import STORED_COLUMNS
+
 # The head flag is set in the INSERT itself: the new entry goes first
 # exactly when no entry of its key is pending.
 INSERT_ENTRY = (
@@ -35,7 +37,7 @@ INSERT_ENTRY = (
 # (status, head, next_attempt_at) index and sort every head by id; id
 # order with LIMIT must stop early whatever the statistics say.
 DUE = (
-    "SELECT * FROM entries INDEXED BY idx_entries_status_head"
+    f"SELECT {STORED_COLUMNS} FROM entries INDEXED BY idx_entries_status_head"  # noqa: S608
     " WHERE status = 'pending' AND head = 1 AND next_attempt_at <= :now ORDER BY id LIMIT :limit"
 )
 NEXT_DUE = (
@@ -53,8 +55,13 @@ _CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def promote(conn: sqlite3.Connection, order_keys: Iterable[str]) -> None:
-    """After entries left "pending": the oldest still pending of each key goes next."""
-    conn.executemany(_OLDEST_OF_KEY, [(key,) for key in set(order_keys)])
+    """After entries left "pending": the oldest still pending of each key goes next.
+
+    A ``none:`` key (no personal number) is its entry's own: nobody waits behind it
+    (`reorder`, which brings such an entry back, promotes every key).
+    """
+    for key in {key for key in order_keys if not key.startswith("none:")}:
+        conn.execute(_OLDEST_OF_KEY, (key,))
 
 
 def reorder(conn: sqlite3.Connection, order_key: str) -> None:
@@ -62,7 +69,7 @@ def reorder(conn: sqlite3.Connection, order_key: str) -> None:
     that was first until now."""
     conn.execute("UPDATE entries SET head = 0 WHERE order_key = ? AND status = 'pending'"
                  " AND head = 1", (order_key,))
-    promote(conn, [order_key])
+    conn.execute(_OLDEST_OF_KEY, (order_key,))
 
 
 def error_code(code: object) -> str:

@@ -44,6 +44,9 @@ LOCK_FILE = "outbox.lock"
 # The WAL is cut back to this after each checkpoint, so a burst of
 # submissions does not leave a file the size of the burst behind.
 JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+_BUMP_REF_COUNTER = (
+    "INSERT INTO ref_counters (period, last_seq) VALUES (?, ?) "
+    "ON CONFLICT(period) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)")
 
 
 def _storable(text: str) -> str:
@@ -204,14 +207,15 @@ class Outbox(OutboxReads):
 
     def commit(self, prepared: dict[str, Any]) -> QueuedEntry:
         """Store a prepared entry: one transaction, one fsync; then tell the listeners."""
-        row = {k: v for k, v in prepared.items() if k not in ("period", "seq")}
+        p = prepared
         with self._write() as conn:
-            cursor = conn.execute(order.INSERT_ENTRY, row)
-            conn.execute(
-                "INSERT INTO ref_counters (period, last_seq) VALUES (?, ?) "
-                "ON CONFLICT(period) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
-                (prepared["period"], prepared["seq"]))
-        entry = QueuedEntry.from_row({**row, "id": cursor.lastrowid})
+            entry_id = conn.execute(order.INSERT_ENTRY, p).lastrowid
+            conn.execute(_BUMP_REF_COUNTER, (p["period"], p["seq"]))
+        # Built from what was just written, not read back.
+        entry = QueuedEntry(entry_id, p["local_ref"], p["idempotency_key"], p["kiosk_id"],
+                            p["service_id"], p["order_key"], p["status"], p["created_at"],
+                            p["updated_at"], p["size"], p["attempts"], p["next_attempt_at"],
+                            sealed=p["sealed"])
         for listener in list(self._listeners):
             listener(entry)
         return entry
@@ -238,8 +242,8 @@ class Outbox(OutboxReads):
         """
         now = time.time() if now is None else now
         with self._lock:
-            rows = self.db.query(order.DUE, {"now": now, "limit": limit})
-            entries = [QueuedEntry.from_row(row) for row in rows]
+            entries = [QueuedEntry.from_stored(row) for row in
+                       self._conn.execute(order.DUE, {"now": now, "limit": limit})]
             self._in_flight.update(entry.id for entry in entries)
         return entries
 
@@ -275,8 +279,8 @@ class Outbox(OutboxReads):
         now = utc_iso(time.time())
         ids = [entry_id for entry_id, _ in delivered]
         with self._write() as conn:
-            keys = self._order_keys(conn, ids)
             if self.keep_delivered_days > 0:
+                keys = self._order_keys(conn, ids)
                 # A delivered entry needs no place in line: its ordering key
                 # would only link a citizen's kept entries to each other.
                 conn.executemany(
@@ -284,7 +288,9 @@ class Outbox(OutboxReads):
                     "portal_ref = ?, updated_at = ? WHERE id = ?",
                     [(_storable(ref), now, entry_id) for entry_id, ref in delivered])
             else:
-                conn.executemany("DELETE FROM entries WHERE id = ?", [(i,) for i in ids])
+                # RETURNING: the key comes with the delete, no read before it.
+                keys = [row[0] for entry_id in ids for row in conn.execute(
+                    "DELETE FROM entries WHERE id = ? RETURNING order_key", (entry_id,))]
             order.promote(conn, keys)
         self._in_flight.difference_update(ids)
         if self.pending_count() == 0:

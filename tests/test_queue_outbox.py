@@ -269,3 +269,20 @@ def test_sqlite_file_is_plain_sqlite_for_technicians(outbox):
     conn = sqlite3.connect(outbox.path)
     assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 1
     conn.close()
+
+
+@pytest.mark.parametrize("pn", [PERSONAL_NUMBER, None])
+def test_the_entries_the_hot_paths_build_are_the_ones_stored(outbox, pn):
+    """commit() builds its entry from what it wrote and due_entries() reads listed columns
+    (no read-back, no sqlite-utils on the hot path): both must equal a full read of the row."""
+    entry = outbox.enqueue(request(pn=pn))
+    stored = outbox.get(entry.id)
+    assert entry == stored and entry.sealed == stored.sealed and entry.retired_keys == ()
+    outbox.mark_dead(entry.id, "invalid_form")
+    outbox.retry(entry.local_ref)
+    retried = outbox.get(entry.id)
+    (due,) = outbox.due_entries(5)
+    assert due == retried and len(due.retired_keys) == 1
+    assert due.last_error_code == "invalid_form" and due.last_error_reason
+    outbox.mark_delivered([(due.id, "MG-9")])
+    assert outbox.get(entry.id) is None and outbox.pending_count() == 0
