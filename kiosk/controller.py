@@ -168,7 +168,7 @@ class KioskController:
             visit = self.machine.visit
             if visit.token and "transactions_error" in visit.data:
                 # The page said "cannot be shown now": now it can.
-                self._work(self._fetch_transactions, visit)
+                self._work(self._requests.fetch, visit)
 
     def refresh_catalog(self) -> None:
         """Ask the portal for a newer catalog (If-None-Match); keep the last good one.

@@ -213,6 +213,22 @@ def test_a_request_kept_offline_is_listed_as_waiting_then_as_reached(kiosk) -> N
     assert controller.machine.visit.data == {}
 
 
+def test_the_page_that_could_not_show_the_portals_list_loads_it_when_the_network_returns(kiosk) -> None:
+    """No request waiting, only the portal's list missing: the network coming back reloads it."""
+    controller, sim = kiosk
+    login(controller)
+    sim.set_fault("down")
+    controller.parts.network.check_now()
+    wait_for(lambda: not controller.status.network_online, what="offline")
+    controller.load_transactions()
+    wait_for(lambda: controller.visit_data.get("transactions_error") == "online_only_offline",
+             what="the page told the list cannot be shown")
+    sim.set_fault("none")
+    wait_for(lambda: "transactions_error" not in controller.visit_data, timeout=10,
+             what="the list loaded again by itself")
+    controller.logout()
+
+
 def test_a_letters_answer_comes_with_agency_subject_and_date(kiosk) -> None:
     controller, sim = kiosk
     requests.post(sim.url + "/_sim/settings", json={"letter_answer_delay_s": 0}, timeout=5)
