@@ -9,56 +9,24 @@ card swapped for another faster than a person can read the screen.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devices.printer_sim import start_printer_sim
-from kiosk import config as kiosk_config
-from kiosk.portal import simulator
 from kiosk.session import State
-from kiosk.wiring import build_controller
+from tests.test_desk_flow import GOOD_BIRTH_FORM, started_kiosk, wait_for
 
 pytestmark = pytest.mark.pcsc
-
-BIRTH_FORM = {
-    "whose": "self", "person_personal_number": "01001012345", "given_name": "ნინო",
-    "surname": "ბერიძე", "date_of_birth": "14.03.1985", "delivery": "justice_house",
-    "justice_house": "tbilisi", "mobile": "555123456",
-}
-
-
-def wait_for(predicate, timeout: float = 10.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 @pytest.fixture
 def card_kiosk(tmp_path: Path, pcsc, test_pki) -> Any:  # type: ignore[no-untyped-def]
     """A started controller on this worker's real reader, with offline trust files."""
-    sim = simulator.start(tmp_path / "portal" / "portal.sqlite3", test_pki.dir)
-    printer = start_printer_sim(tmp_path / "printed")
-    config = kiosk_config.from_mapping({
-        "portal": {"url": sim.url, "public_key": str(sim.public_key_path)},
-        "printer": {"connection": f"tcp://127.0.0.1:{printer.port}"},
-        "storage": {"dir": str(tmp_path / "storage")},
-        "reader": {"allow_virtual_reader": True, "trusted_root": str(test_pki.chain_path),
-                   "crl": str(test_pki.crl_path)},
-    })
-    controller = build_controller(config)
-    controller.parts.network.interval_s = 0.2
-    controller.start()
-    wait_for(lambda: controller.status.reader == "no_card", what="the reader")
-    yield controller, sim
-    controller.stop()
-    printer.stop()
-    sim.stop()
+    reader = {"allow_virtual_reader": True, "trusted_root": str(test_pki.chain_path),
+              "crl": str(test_pki.crl_path)}
+    with started_kiosk(tmp_path, test_pki.dir, reader) as (controller, sim, _printer):
+        wait_for(lambda: controller.status.reader == "no_card", what="the reader")
+        yield controller, sim
 
 
 def set_portal(controller, sim, *, up: bool) -> None:  # type: ignore[no-untyped-def]
@@ -98,7 +66,7 @@ def test_offline_session_stays_queue_only_after_the_portal_returns(card_kiosk, m
     assert controller.navigate(State.SERVICE, category_id="personal",
                                service_id="birth-certificate-repeat")
     assert controller.service_refusal() is None
-    assert controller.submit_form(BIRTH_FORM) == {}
+    assert controller.submit_form(GOOD_BIRTH_FORM) == {}
     controller.confirm()
     wait_for(lambda: controller.machine.state == State.RESULT, what="result")
     result = controller.machine.visit.result

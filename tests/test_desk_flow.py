@@ -8,7 +8,9 @@ these same controller methods.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,24 +38,38 @@ def wait_for(predicate, timeout: float = 10.0, what: str = "condition") -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def kiosk(tmp_path: Path, pki) -> Any:
-    sim = simulator.start(tmp_path / "portal" / "portal.sqlite3", pki.dir)
+@contextlib.contextmanager
+def started_kiosk(tmp_path: Path, pki_dir: Path, reader: dict[str, Any] | None = None
+                  ) -> Iterator[tuple[Any, Any, Any]]:
+    """A controller built as `kiosk run` builds it over the portal simulator and the printer
+    stand-in, started; with ``reader`` (config keys), on this worker's card reader, else without one."""
+    sim = simulator.start(tmp_path / "portal" / "portal.sqlite3", pki_dir)
     printer = start_printer_sim(tmp_path / "printed")
-    config = kiosk_config.from_mapping({
+    settings: dict[str, Any] = {
         "portal": {"url": sim.url, "public_key": str(sim.public_key_path)},
         "printer": {"connection": f"tcp://127.0.0.1:{printer.port}"},
         "storage": {"dir": str(tmp_path / "storage")},
-    })
-    controller = build_controller(config)
-    controller.parts.reader = None  # password visits only: no card reader in this test
+    }
+    if reader is not None:
+        settings["reader"] = reader
+    controller = build_controller(kiosk_config.from_mapping(settings))
+    if reader is None:
+        controller.parts.reader = None  # password visits only: no card reader
     controller.parts.network.interval_s = 0.2
-    controller.start()
-    wait_for(lambda: controller.status.network_online, what="network online")
-    yield controller, sim, printer
-    controller.stop()
-    printer.stop()
-    sim.stop()
+    try:
+        controller.start()
+        yield controller, sim, printer
+    finally:
+        controller.stop()
+        printer.stop()
+        sim.stop()
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, pki) -> Any:
+    with started_kiosk(tmp_path, pki.dir) as (controller, sim, printer):
+        wait_for(lambda: controller.status.network_online, what="network online")
+        yield controller, sim, printer
 
 
 def login(controller) -> None:

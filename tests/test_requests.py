@@ -15,12 +15,9 @@ from typing import Any
 import pytest
 import requests
 
-from devices.printer_sim import start_printer_sim
-from kiosk import config as kiosk_config
 from kiosk.catalog import load_bundled_catalog
 from kiosk.config import Config
 from kiosk.controller import KioskController, Parts
-from kiosk.portal import simulator
 from kiosk.requests import (
     PARAGRAPH_CHARS,
     SUBMITTED,
@@ -31,9 +28,8 @@ from kiosk.requests import (
     remember_submission,
 )
 from kiosk.session import State
-from kiosk.wiring import build_controller
 from offline_queue.forwarder import ForwarderEvent
-from tests.test_desk_flow import GOOD_BIRTH_FORM, login, wait_for
+from tests.test_desk_flow import GOOD_BIRTH_FORM, login, started_kiosk, wait_for
 
 LETTER_FORM = {"agency": "napr", "subject": "ჩემი საბუთები",
                "letter": "გთხოვთ, მაცნობოთ, სად არის ჩემი საბუთები.", "mobile": "555123456"}
@@ -165,22 +161,9 @@ def test_a_delivery_of_this_visits_request_refreshes_the_list_unasked() -> None:
 
 @pytest.fixture
 def kiosk(tmp_path: Path, pki) -> Any:
-    sim = simulator.start(tmp_path / "portal" / "portal.sqlite3", pki.dir)
-    printer = start_printer_sim(tmp_path / "printed")
-    config = kiosk_config.from_mapping({
-        "portal": {"url": sim.url, "public_key": str(sim.public_key_path)},
-        "printer": {"connection": f"tcp://127.0.0.1:{printer.port}"},
-        "storage": {"dir": str(tmp_path / "storage")},
-    })
-    controller = build_controller(config)
-    controller.parts.reader = None
-    controller.parts.network.interval_s = 0.2
-    controller.start()
-    wait_for(lambda: controller.status.network_online, what="network online")
-    yield controller, sim
-    controller.stop()
-    printer.stop()
-    sim.stop()
+    with started_kiosk(tmp_path, pki.dir) as (controller, sim, _printer):
+        wait_for(lambda: controller.status.network_online, what="network online")
+        yield controller, sim
 
 
 def rows(controller: Any) -> list[tuple[str, str]]:
