@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from bench.fieldtrial.report import find_secrets, table, wrong_pin  # noqa: E402
 from bench.fieldtrial.stand import KIOSK_ID, Person, Stand, Supervisor, identities  # noqa: E402
 from bench.fieldtrial.visits import Driver, KioskDied, LeakWatch, Outcome, Stuck, Visits  # noqa: E402
+from bench.memory_soak import wait_heap_released  # noqa: E402
 
 CATEGORIES = ("personal", "family", "health", "social", "property", "business", "taxes", "fines",
               "education", "utilities")
@@ -120,6 +121,7 @@ class Trial:
         self._faults_before(number)
         if self.stand.pcsc.with_reader is False:
             kind = "password" if person.card is None or rng.random() < 0.7 else kind
+        releases = self._heap_releases()
         out = Outcome(kind, person.key)
         self.outcomes.append(out)
         self.leaks.next_visit(number)
@@ -137,7 +139,7 @@ class Trial:
             out.notes.append(f"stuck:{str(exc)[:900]}")
         self._settle(person, out)
         self._faults_after()
-        self._check_receipts(out)
+        self._check_receipts(out, releases)
         return person
 
     def _visit(self, person: Person, kind: str, out: Outcome) -> None:
@@ -281,14 +283,28 @@ class Trial:
             self.rss.append({"pid": self.sup.pid, "start": self.sup.rss_mb(), "end": None,
                              "visits_start": len(self.outcomes)})
 
-    def _check_receipts(self, out: Outcome) -> None:
+    def _heap_releases(self) -> int:
+        try:
+            return int(self.driver.state().get("heap_releases", 0))
+        except (KioskDied, Stuck, OSError):
+            return 0
+
+    def _check_receipts(self, out: Outcome, releases_before: int) -> None:
         journal = self.stand.journal_refs()
         self.receipts_missing += [ref for ref in out.accepted + out.paid if ref not in journal]
         if self.rss and self.sup.pid == self.rss[-1]["pid"]:
             run = self.rss[-1]
+            # At rest between citizens: after the kiosk gave the visit's freed memory back.
+            wait_heap_released(self._heap_state, releases_before)
             run["end"] = self.sup.rss_mb()
             if len(self.outcomes) - run["visits_start"] == WARM_UP_VISITS:
                 run["warm"] = run["end"]
+
+    def _heap_state(self) -> dict[str, Any]:
+        try:
+            return self.driver.state()
+        except (KioskDied, Stuck, OSError):
+            return {}
 
     def _final_drain(self) -> None:
         """Portal healthy, reader and printer back; wait until the outbox has sent everything."""

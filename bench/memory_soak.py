@@ -4,7 +4,8 @@ Starts its own Xvfb (software OpenGL), the portal simulator, the printer
 stand-in and the kiosk window (tests/ui_sim_controller.py, through this
 module's `build`), then repeats one citizen's visit: password login
 (`demo` / `demo-1234`), a category, a service's form filled, confirm, the
-result, log out. After each visit, back on the attract screen and a moment
+result, log out. After each visit, back on the attract screen once the kiosk
+has handed the visit's freed memory back (kiosk/heap.py) and a moment
 later, it reads the window process's VmRSS from /proc/PID/status. Printed:
 RSS per visit and the growth after warm-up (visit ``--warm-up`` to the
 last) against the issue's target (<= 10 MB over a long run). Printed, not
@@ -303,6 +304,23 @@ def wait_warm(kiosk: Any, timeout_s: float = 60) -> float:
     return time.monotonic() - started
 
 
+def wait_heap_released(state: Any, releases_before: int, timeout_s: float = 6.0) -> bool:
+    """Wait for the kiosk's hand-back of freed memory after the visit that just ended.
+
+    The window gives a visit's freed C heap back a second after the wipe
+    (kiosk/heap.py, `heap_releases` in its state). A kiosk at rest between
+    citizens is in that state; a reading taken before it would count memory
+    the kiosk is about to return. False if none came (the kiosk died, or the
+    next visit began at once).
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if state().get("heap_releases", 0) > releases_before:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def rss_mb(pid: int) -> float:
     return _status(pid)["VmRSS"] / 1024
 
@@ -398,12 +416,14 @@ def main() -> int:
                       f"{sum(at_attract['widgets'].values())}  {_anon_file(at_attract)}", flush=True)
             trial = TrialVisits(kiosk, args.seed) if args.trial else None
             for number in range(1, args.visits + 1):
+                releases = kiosk.state().get("heap_releases", 0)
                 if trial is not None:
                     notes = trial.visit()
                     service = "trial"
                 else:
                     service = services[(number - 1) % len(services)]
                     visit(kiosk, service)
+                wait_heap_released(kiosk.state, releases)
                 time.sleep(args.settle_s)
                 rss.append(rss_mb(pid))
                 line = f"visit {number:3d}  {service:28s} RSS {rss[-1]:7.1f} MB  ({rss[-1] - start_mb:+6.1f})"

@@ -30,6 +30,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
 from kiosk.automation import AutomationServer
+from kiosk.heap import Released, release_freed_heap
 from kiosk.logs import event
 from kiosk.session import State, Transition
 from screens.accessibility_bar import install as install_accessibility
@@ -55,6 +56,9 @@ from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel,
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
+# After a wiped visit: long enough for the attract screen to be drawn and the old
+# screens' widgets dropped, short enough to be done before the next card comes.
+HEAP_RELEASE_DELAY_S = 1.0
 KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "overlays.kv", "demo.kv",
             "keyboard.kv", "services.kv", "personal.kv", "login.kv")
 # Keys a stray keyboard could use to close or leave the window.
@@ -140,6 +144,9 @@ class KioskApp(App):
         self._keyboards_warm_up = WarmUp()
         self.a11y_bar: Any = None  # screens/accessibility_bar.py
         self._server: AutomationServer | None = None
+        self.heap_releases = 0  # for the automation state, with the last one's figures
+        self.heap_last_release: Released | None = None
+        self._release_heap = Clock.create_trigger(self._release_heap_after_visit, HEAP_RELEASE_DELAY_S)
         self.title = "Kiosk"
 
     # ------------------------------------------------------------ building
@@ -224,6 +231,7 @@ class KioskApp(App):
             Cache.remove("textinput.width")
             self._close_warning()
             self.ui.language = self.controller.translator.language
+            self._release_heap()
         self.ui.reason = machine.reason if machine.state == transition.state else transition.reason
         visit = machine.visit
         if visit.pin_tries_left is not None:
@@ -238,6 +246,15 @@ class KioskApp(App):
         if not getattr(self.controller, "maintenance_open", False):  # the technician's screen stays
             self.manager.current = transition.state.value
         accessibility_transition(self.a11y_bar, transition.wiped)  # aids reset; the guide speaks
+
+    def _release_heap_after_visit(self, _dt: float) -> None:
+        """Once the wiped visit's widgets are gone, their freed memory goes back (kiosk/heap.py)."""
+        if self.controller.machine.state is not State.ATTRACT:
+            return  # the next citizen came at once: the wipe after their visit does it
+        released = release_freed_heap()
+        if released is not None:
+            self.heap_releases += 1
+            self.heap_last_release = released
 
     def _show_status(self, status: Any) -> None:
         self.ui.network_online = bool(getattr(status, "network_online", True))

@@ -140,6 +140,9 @@ class UiDriver:
             "dpi": self.app.ui.dpi,
             "window": [Window.width, Window.height],
             "warming_up": warming_up(),
+            "heap_releases": self.app.heap_releases,
+            "heap_last_release": None if (last := self.app.heap_last_release) is None else
+            [round(last.rss_before_mb, 1), round(last.rss_after_mb, 1), round(last.took_ms)],
             "widgets": [self.describe(w) for w in self.visible_widgets()],
         })
 

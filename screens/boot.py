@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from kiosk.config import Config
+from kiosk.heap import tune_allocator
 
 
 def _kivy_home(config: Config) -> str:
@@ -36,6 +37,7 @@ def _under_window_manager() -> bool:
 
 def prepare_kivy(config: Config) -> None:
     """Set Kivy's environment and Config for a full-screen, inescapable kiosk window."""
+    tune_allocator()  # before Kivy and SDL make their first large blocks (kiosk/heap.py says why)
     os.environ.setdefault("KIVY_HOME", _kivy_home(config))
     os.environ["KIVY_NO_ARGS"] = "1"  # our own argparse owns the command line
     os.environ.setdefault("KIVY_NO_FILELOG", "1")  # journald gets our logs already
