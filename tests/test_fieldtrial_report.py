@@ -29,3 +29,19 @@ def test_wrong_pins_differ_in_every_digit_and_use_the_pin_alphabet() -> None:
 
 def test_the_same_seed_draws_the_same_citizens() -> None:
     assert identities(random.Random(20261127), 8) == identities(random.Random(20261127), 8)
+
+
+def test_the_table_carries_the_memory_growth_after_warm_up() -> None:
+    from bench.fieldtrial.report import table
+
+    result = {"citizens": 1000, "submissions_accepted": 900, "delivered_exactly_once": 900, "lost": 0,
+              "duplicated": 0, "receipts_missing": 0, "leaks": 0, "pin_found": 0, "kills": 33,
+              "restarts": 33, "rss_start_mb": 512.25, "rss_end_mb": 520.0,
+              "rss_growth_after_warm_up_mb": 7.46, "wall_s": 6000}
+    heads, _, cells = (line.strip("|").split("|") for line in table(result).splitlines())
+    row = dict(zip((h.strip() for h in heads), (c.strip() for c in cells), strict=True))
+    assert row["memory growth (MB)"] == "7.5"
+    assert row["RSS start/end (MB)"] == "512.2 / 520.0"
+    assert row["wall time"] == "100.0 min"
+    # No run reached its 10th visit: the table says it does not know, rather than 0.
+    assert "| ? |" in table({**result, "rss_growth_after_warm_up_mb": None})

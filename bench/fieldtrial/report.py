@@ -55,9 +55,10 @@ def table(result: dict[str, Any]) -> str:
     def mb(value: Any) -> str:
         return f"{value:.1f}" if isinstance(value, (int, float)) else "?"
 
-    heads = [h for h, _ in COLUMNS] + ["restarts", "RSS start/end (MB)", "wall time"]
+    # Memory growth: the largest of any kiosk run (between kills) from its 10th visit to its last.
+    heads = [h for h, _ in COLUMNS] + ["restarts", "RSS start/end (MB)", "memory growth (MB)", "wall time"]
     cells = [str(result[k]) for _, k in COLUMNS] + [
         str(result["restarts"]), f"{mb(result['rss_start_mb'])} / {mb(result['rss_end_mb'])}",
-        f"{result['wall_s'] / 60:.1f} min"]
+        mb(result.get("rss_growth_after_warm_up_mb")), f"{result['wall_s'] / 60:.1f} min"]
     return "\n".join(["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads),
                       "| " + " | ".join(cells) + " |"])
