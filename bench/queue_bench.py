@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kiosk.portal import simulator  # noqa: E402
 from kiosk.portal.client import PortalClient  # noqa: E402
 from kiosk.sealing import load_public_key, write_keypair  # noqa: E402
-from offline_queue import order  # noqa: E402
+from offline_queue import order, schema  # noqa: E402
 from offline_queue.forwarder import Forwarder  # noqa: E402
 from offline_queue.outbox import Outbox  # noqa: E402
 
@@ -94,6 +94,7 @@ def _bulk_fill(box: Outbox, n: int, citizens: int | None = None) -> None:
              "service_id": "s", "order_key": f"o{i % (citizens or n)}", "status": "pending",
              "created_at": stamp, "updated_at": stamp, "size": len(PAYLOAD), "attempts": 0,
              "next_attempt_at": 0.0, "sealed": PAYLOAD} for i in range(n)])
+        schema.recount(conn)  # counts are kept by the outbox's writes, not this set-up's
 
 
 # The alternative: release 1's rule, checked per candidate with NOT EXISTS.

@@ -38,7 +38,7 @@ class OutboxReads:
     db: sqlite_utils.Database
     _conn: sqlite3.Connection
     _lock: threading.RLock
-    _in_flight: set[int]
+    _in_flight: dict[int, str]
 
     def get(self, ref_or_id: str | int) -> QueuedEntry | None:
         with self._lock:
@@ -63,7 +63,7 @@ class OutboxReads:
 
     def count(self, status: str) -> int:
         """Entries of ``status`` as stored ("pending" includes those in flight):
-        one primary-key read of the trigger-kept ``queue_counts``, whatever the backlog."""
+        one primary-key read of ``queue_counts`` (kept by the outbox's writes), whatever the backlog."""
         if status not in STATUSES:
             raise ValueError(f"no such status: {status}")
         with self._lock:
@@ -77,9 +77,11 @@ class OutboxReads:
         """What the maintenance screen and the metrics show; no personal data."""
         with self._lock:
             counts = dict(self._conn.execute("SELECT status, n FROM queue_counts").fetchall())
+            # The oldest pending entry is always the head of its citizen's line,
+            # so the (status, head) index finds it in one step at any backlog.
             oldest = self._conn.execute(
-                "SELECT created_at FROM entries WHERE status = 'pending' ORDER BY id LIMIT 1"
-            ).fetchone()
+                "SELECT created_at FROM entries WHERE status = 'pending' AND head = 1 "
+                "ORDER BY id LIMIT 1").fetchone()
             in_flight = len(self._in_flight)
         oldest_age = max(0.0, time.time() - parse_utc_iso(oldest[0])) if oldest else None
         wal = Path(f"{self.path}-wal")

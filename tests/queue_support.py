@@ -232,7 +232,7 @@ class ThinClient:
 def bulk_fill(box: Any, n: int, citizens: int, payload: bytes = b"\x00" * 64) -> None:
     """Set-up only: n pending entries of ``citizens`` people in one transaction, through
     the outbox's own INSERT (so each entry's place in its citizen's line is the real one)."""
-    from offline_queue import order
+    from offline_queue import order, schema
 
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     tag = time.monotonic_ns()
@@ -242,3 +242,4 @@ def bulk_fill(box: Any, n: int, citizens: int, payload: bytes = b"\x00" * 64) ->
              "next_attempt_at": 0.0, "sealed": payload} for i in range(n)]
     with box._write() as conn:
         conn.executemany(order.INSERT_ENTRY, rows)
+        schema.recount(conn)  # the outbox's own writes keep the counts; this one is ours
