@@ -43,8 +43,10 @@ def _same_shape(documented: str, route: str) -> bool:
 
 
 def test_health_answers_with_latency(client) -> None:
+    started = time.perf_counter()
     latency = client.health()
-    assert 0 < latency < 1
+    # Seconds, measured inside the call: bounded by the call itself, whatever the machine's load.
+    assert 0 < latency <= time.perf_counter() - started
 
 
 def test_card_login_creates_the_citizen_from_the_certificate(client, pki) -> None:

@@ -161,15 +161,22 @@ def test_the_command_serves_the_same_api(tmp_path: Path, pki) -> None:
         assert proc.wait(timeout=10) == 0
 
 
-def test_submissions_per_second_over_keep_alive(client, sim) -> None:
-    """Guards against the 40 ms delayed-ACK stall: it would cap this near 25 per second."""
-    submissions = [make_submission(sim, service_id="civil-extract") for _ in range(60)]
-    started = time.perf_counter()
-    for n, submission in enumerate(submissions):
-        client.submit_transaction(f"rate-{n}", submission)
-    rate = len(submissions) / (time.perf_counter() - started)
-    assert len(sim_get(sim, "/_sim/transactions")["items"]) == 60
-    assert rate > 60, f"{rate:.0f} submissions/s"
+def test_answers_on_a_kept_alive_connection_do_not_stall(client, sim) -> None:
+    """Guards against the 40 ms delayed-ACK stall (a two-write answer meeting Nagle).
+
+    With the stall nearly every answer after the first waits ~40 ms more; a
+    health check is otherwise ~1 ms, so the sixth fastest of 60 shows it
+    however busy the machine is (rates belong to bench/, not to a test).
+    """
+    for n in range(20):
+        client.submit_transaction(f"rate-{n}", make_submission(sim, service_id="civil-extract"))
+    assert len(sim_get(sim, "/_sim/transactions")["items"]) == 20
+    took = []
+    for _ in range(60):
+        started = time.perf_counter()
+        client.health()
+        took.append(time.perf_counter() - started)
+    assert sorted(took)[5] < 0.020, f"sixth fastest answer {sorted(took)[5] * 1000:.0f} ms"
 
 
 @pytest.mark.parametrize(("mode", "status", "retry_after"), [
