@@ -51,6 +51,8 @@ SWEEP_AFTER = 256
 _BUMP_REF_COUNTER = (
     "INSERT INTO ref_counters (period, last_seq) VALUES (?, ?) "
     "ON CONFLICT(period) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)")
+
+
 def _storable(text: str) -> str:
     """Text SQLite can store: a lone surrogate (JSON from the portal may carry one) becomes "?"."""
     return str(text).encode("utf-8", "replace").decode("utf-8")
@@ -296,8 +298,10 @@ class Outbox(OutboxReads):
         a page of its own, and deleting it frees that page and rebalances its
         neighbours, 12 pages to the WAL per acknowledgement against 5 for
         the update (counted in tests/test_queue_sweep.py). Delivered entries
-        then go together, in one commit (`_sweep`): when the queue runs dry,
-        once ``SWEEP_AFTER`` of them wait, or after ``keep_delivered_days``.
+        then go together (`_purge_delivered`) in the commit of the
+        acknowledgement that empties the queue or brings ``SWEEP_AFTER`` of
+        them together, so an online kiosk still commits once per delivery;
+        with ``keep_delivered_days`` they wait that long instead.
         """
         if not delivered:
             return
@@ -316,11 +320,12 @@ class Outbox(OutboxReads):
                 [(_storable(ref), now, entry_id) for entry_id, ref in delivered]).rowcount
             counts = order.move_counts(conn, {"pending": -done, "delivered": done})
             order.promote(conn, [key for key in keys.values() if key is not None])
+            dry = counts.get("pending") == 0
+            if dry or (self.keep_delivered_days <= 0 and counts.get("delivered", 0) >= SWEEP_AFTER):
+                self._purge_delivered(conn)
         self._forget(ids)
-        if counts.get("pending") == 0:
-            self.compact()
-        elif self.keep_delivered_days <= 0 and counts.get("delivered", 0) >= SWEEP_AFTER:
-            self._sweep()
+        if dry:
+            self._give_back_space()
 
     def mark_retry(self, ids: list[int], code: str, reason: str | None = None,
                    next_attempt_at: float = 0.0, count_attempt: bool = True) -> None:
@@ -405,21 +410,25 @@ class Outbox(OutboxReads):
     # --- maintenance --------------------------------------------------------
 
     def compact(self) -> None:
-        """On a drained queue: purge delivered entries, give back pages, empty the WAL."""
+        """Purge delivered entries not kept, give back free pages, empty the WAL."""
+        with self._write() as conn:
+            self._purge_delivered(conn)
+        self._give_back_space()
+
+    def _purge_delivered(self, conn: sqlite3.Connection) -> None:
+        """Delete the delivered entries ``keep_delivered_days`` does not keep, in the caller's
+        transaction."""
+        if self.keep_delivered_days > 0:
+            cutoff = utc_iso(time.time() - self.keep_delivered_days * 86400)
+            purged = conn.execute("DELETE FROM entries WHERE status = 'delivered' "
+                                  "AND updated_at < ?", (cutoff,)).rowcount
+        else:
+            purged = conn.execute("DELETE FROM entries WHERE status = 'delivered'").rowcount
+        order.move_counts(conn, {"delivered": -purged})
+
+    def _give_back_space(self) -> None:
         with self._lock:
-            self._sweep()
             # executescript, not execute: Python steps a row-less statement
             # once, and incremental_vacuum frees one page per step.
             self._conn.executescript("PRAGMA incremental_vacuum;")
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def _sweep(self) -> None:
-        """Delete the delivered entries not kept by ``keep_delivered_days``: one commit."""
-        with self._write() as conn:
-            if self.keep_delivered_days > 0:
-                cutoff = utc_iso(time.time() - self.keep_delivered_days * 86400)
-                purged = conn.execute("DELETE FROM entries WHERE status = 'delivered' "
-                                      "AND updated_at < ?", (cutoff,)).rowcount
-            else:
-                purged = conn.execute("DELETE FROM entries WHERE status = 'delivered'").rowcount
-            order.move_counts(conn, {"delivered": -purged})

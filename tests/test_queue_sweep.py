@@ -7,6 +7,7 @@ over to a kiosk's eMMC is how much each durable commit has to write.
 from __future__ import annotations
 
 import sqlite3
+import struct
 import time
 from pathlib import Path
 
@@ -30,6 +31,14 @@ def public(tmp_path: Path):
 
 def _wal_frames(box: Outbox) -> int:
     return box._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+
+
+def _wal_commits(box: Outbox) -> int:
+    """Transactions in the WAL file: frames whose header carries the database size (commit frames)."""
+    wal = Path(f"{box.path}-wal").read_bytes()
+    page_size = struct.unpack(">I", wal[8:12])[0]
+    frames = range(32, len(wal) - 23, 24 + page_size)
+    return sum(1 for at in frames if struct.unpack(">I", wal[at + 4:at + 8])[0] != 0)
 
 
 def _counts_agree(box: Outbox) -> None:
@@ -96,6 +105,20 @@ def test_a_queue_running_dry_sweeps_at_once_and_kept_entries_wait_their_days(tmp
     assert kept.count("delivered") == SWEEP_AFTER + 2 - 10
     _counts_agree(kept)
     kept.close()
+
+
+def test_an_online_delivery_is_still_one_commit_with_its_entry_gone(tmp_path, public, monkeypatch):
+    box = Outbox(tmp_path / "s", kiosk_id="k", portal_public_key=public)
+    entry = box.enqueue({"service_id": "letter-to-agency", "personal_number": "01001012345",
+                         "values": {"body": "x"}})
+    box._conn.execute("PRAGMA wal_autocheckpoint = 0")
+    box._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    monkeypatch.setattr(box, "_give_back_space", lambda: None)  # keep the WAL to read it
+    box.mark_delivered([(e.id, "MG-1") for e in box.due_entries(1)])
+    assert _wal_commits(box) == 1  # marked, then purged as the queue ran dry: the same commit
+    assert box.get(entry.local_ref) is None
+    _counts_agree(box)
+    box.close()
 
 
 def test_an_acknowledgement_of_an_entry_no_longer_pending_changes_nothing(tmp_path, public):
