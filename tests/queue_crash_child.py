@@ -6,7 +6,9 @@ in a few seconds and every kill lands in the outbox's or forwarder's work,
 not in the interpreter's start-up.
 
 Protocol on stdin/stdout, one line each:
-  ``enqueue SEED`` | ``mixed SEED`` | ``forward SEED`` -> ``pid PID`` then,
+  ``enqueue SEED`` | ``mixed SEED`` | ``forward SEED`` -> ``pid PID`` once the
+  worker has its outbox and forwarder open (so the test's random delay before
+  the kill falls in the work, however slow a loaded machine opens them), then,
   once the worker is dead (killed by the test), ``done STATUS``.
 Each worker appends ``LOCAL_REF IDEMPOTENCY_KEY`` to the refs file only after
 `Outbox.enqueue` returned: that is the moment the citizen is told "accepted".
@@ -25,7 +27,8 @@ from offline_queue.forwarder import Forwarder
 from offline_queue.outbox import Outbox, OutboxError
 
 
-def work(mode: str, seed: int, storage: str, url: str, public_key: str, refs_path: str) -> None:
+def work(mode: str, seed: int, storage: str, url: str, public_key: str, refs_path: str,
+         ready: int) -> None:
     rng = random.Random(seed)
     while True:
         try:
@@ -39,6 +42,7 @@ def work(mode: str, seed: int, storage: str, url: str, public_key: str, refs_pat
     forwarder = Forwarder(box, client, base_delay_s=0.01, max_delay_s=0.05, batch_size=20)
     if mode == "mixed":
         forwarder.start()
+    os.write(ready, b"r")
     n = 0
     while True:
         if mode == "forward":
@@ -55,12 +59,17 @@ def main() -> None:
     storage, url, public_key, refs_path = sys.argv[1:5]
     for line in sys.stdin:
         mode, seed = line.split()
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                work(mode, int(seed), storage, url, public_key, refs_path)
+                os.close(ready_r)
+                work(mode, int(seed), storage, url, public_key, refs_path, ready_w)
             finally:
                 os._exit(3)  # never fall back into the zygote's loop
+        os.close(ready_w)
+        os.read(ready_r, 1)  # b"" if the worker died before it was ready: the test sees its status
+        os.close(ready_r)
         print(f"pid {pid}", flush=True)
         _, status = os.waitpid(pid, 0)
         print(f"done {status}", flush=True)
