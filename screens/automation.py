@@ -124,6 +124,8 @@ class UiDriver:
             entry["text"] = getattr(widget, "text", "")
         if hasattr(widget, "lit"):
             entry["highlighted"] = bool(widget.lit)  # the touch feedback, shown at once
+        if hasattr(widget, "selected"):
+            entry["selected"] = bool(widget.selected)  # a form's choice: filled and ticked
         if hasattr(widget, "font_size"):
             entry["font_px"] = round(float(widget.font_size), 1)
         return entry

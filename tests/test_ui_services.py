@@ -48,6 +48,9 @@ def kiosk(sk: SimKiosk) -> Iterator[Any]:
 def test_repeat_birth_certificate_wrong_input_first(sk: SimKiosk, kiosk: Any) -> None:
     open_service(kiosk, "personal", "birth-certificate-repeat")
     kiosk.tap("field-whose-self")
+    # The tick a person sees is in the state (the field trial checks its choices took).
+    ticks = {w["id"]: w["selected"] for w in kiosk.state()["widgets"] if "selected" in w}
+    assert ticks["field-whose-self"] is True and ticks["field-delivery-justice_house"] is False
     typed(kiosk, "person_personal_number", "123")
     typed(kiosk, "given_name", "ნინო")
     typed(kiosk, "surname", "ბერიძე")
