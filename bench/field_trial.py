@@ -38,7 +38,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.fieldtrial.report import find_secrets, table, wrong_pin  # noqa: E402
+from bench.fieldtrial.report import find_secrets, memory_growth, table, wrong_pin  # noqa: E402
 from bench.fieldtrial.stand import KIOSK_ID, Person, Stand, Supervisor, identities  # noqa: E402
 from bench.fieldtrial.visits import Driver, KioskDied, LeakWatch, Outcome, Stuck, Visits  # noqa: E402
 from bench.memory_soak import wait_heap_released  # noqa: E402
@@ -299,6 +299,8 @@ class Trial:
             run["end"] = self.sup.rss_mb()
             if len(self.outcomes) - run["visits_start"] == WARM_UP_VISITS:
                 run["warm"] = run["end"]
+            if "warm" in run:
+                run.setdefault("readings", []).append([len(self.outcomes), run["end"]])
 
     def _heap_state(self) -> dict[str, Any]:
         try:
@@ -335,6 +337,7 @@ class Trial:
         pin_hits = find_secrets(self._searched_files(), secrets | passwords)
         last = self.rss[-1] if self.rss else {}
         notes = Counter(n.split(":")[0] for o in self.outcomes for n in o.notes)
+        growth = memory_growth(self.rss)
         return {
             "citizens": len(self.outcomes),
             "submissions_accepted": len(accepted),
@@ -355,9 +358,8 @@ class Trial:
             "rss_start_mb": last.get("start"),
             "rss_end_mb": last.get("end"),
             "rss_runs": self.rss,
-            "rss_growth_after_warm_up_mb": max(
-                [r["end"] - r["warm"] for r in self.rss if r.get("warm") and r.get("end")],
-                default=None),
+            "rss_growth_after_warm_up_mb": growth["largest"],
+            "rss_growth_mb": growth,
             "payments_shown": len(paid),
             "payments_at_portal_once": sum(1 for ref in paid if portal_payments[ref] == 1),
             "visit_kinds": Counter(o.kind for o in self.outcomes),
@@ -431,9 +433,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(exit codes {dict(result['exit_codes'])}); payments shown {result['payments_shown']}, "
           f"at the portal once {result['payments_at_portal_once']}; stored but never shown "
           f"{result['stored_not_shown']}; unrecovered visits {result['unrecovered']}")
-    growth = result["rss_growth_after_warm_up_mb"]
-    print(f"memory: largest growth of a kiosk run after its first {WARM_UP_VISITS} visits: "
-          + (f"{growth:.1f} MB" if growth is not None else "no run was that long"))
+    growth = {k: "?" if v is None else f"{v:+.1f} MB" for k, v in result["rss_growth_mb"].items()}
+    print(f"memory after each run's first {WARM_UP_VISITS} visits: largest growth {growth['largest']}, "
+          f"median run {growth['median']}; fitted line: largest run {growth['largest_fitted']}, "
+          f"the whole day {growth['day_drift']}")
     print(f"visits {dict(result['visit_kinds'])}")
     print(f"faults {result['faults']}")
     print(f"notes {result['notes']}")

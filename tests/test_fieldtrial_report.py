@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
 from bench.fieldtrial.report import PIN_DIGITS, find_secrets, wrong_pin
 from bench.fieldtrial.stand import identities
 
@@ -45,3 +47,28 @@ def test_the_table_carries_the_memory_growth_after_warm_up() -> None:
     assert row["wall time"] == "100.0 min"
     # No run reached its 10th visit: the table says it does not know, rather than 0.
     assert "| ? |" in table({**result, "rss_growth_after_warm_up_mb": None})
+
+
+def test_memory_growth_reads_the_scatter_apart_from_a_rise() -> None:
+    """One high last reading makes the end-minus-warm figure large; a fitted line shows the
+    level did not rise. A run that does rise shows in every figure."""
+    from bench.fieldtrial.report import memory_growth
+
+    flat = [440.0, 452.0, 436.0, 447.0, 431.0, 445.0, 438.0, 450.0, 433.0, 456.0]  # ends high
+    rising = [440.0 + 2 * i for i in range(10)]
+    runs = [{"warm": flat[0], "end": flat[-1], "readings": [[10 + i, mb] for i, mb in enumerate(flat)]},
+            {"warm": rising[0], "end": rising[-1],
+             "readings": [[50 + i, mb] for i, mb in enumerate(rising)]}]
+    growth = memory_growth(runs[:1])
+    assert growth["largest"] == 16.0
+    assert abs(growth["largest_fitted"]) < 5
+    both = memory_growth(runs)
+    assert both["largest"] == 18.0 and both["median"] == 17.0
+    assert both["largest_fitted"] == pytest.approx(18.0)
+    # The day's drift: two flat runs at one level against the same runs 30 MB apart.
+    later = [{**runs[0], "readings": [[x + 40, mb] for x, mb in runs[0]["readings"]]}]
+    higher = [{**runs[0], "readings": [[x + 40, mb + 30] for x, mb in runs[0]["readings"]]}]
+    assert abs(memory_growth(runs[:1] + later)["day_drift"]) < 3
+    assert memory_growth(runs[:1] + higher)["day_drift"] > 25
+    assert memory_growth([{"start": 400.0, "end": 410.0}]) == {
+        "largest": None, "median": None, "largest_fitted": None, "day_drift": None}

@@ -15,6 +15,7 @@ so they cannot equal a counter below 2222 anyway.
 from __future__ import annotations
 
 import re
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,36 @@ def find_secrets(files: list[Path], secrets: set[str]) -> list[dict[str, str]]:
                 hits.append({"file": str(path), "secret": "*" * len(secret),
                              "context": context.decode("utf-8", "replace").replace(secret, "####")})
     return hits
+
+
+def memory_growth(runs: list[dict[str, Any]]) -> dict[str, float | None]:
+    """How much the kiosk's resident memory grew after warm-up, read four ways.
+
+    ``runs`` are the kiosk processes between kills, each with its at-rest
+    RSS after the warm-up visits (``warm``), after its last visit (``end``)
+    and every at-rest reading from the warm one on (``readings``: [visit
+    number of the day, MB]). Two single readings differ by up to ~20 MB at
+    the same level (a soak run's readings scatter 428-447 MB from visit to
+    visit with no trend), so the largest end-minus-warm over 30+ runs says
+    more about that scatter than about a leak. Alongside it: the median run;
+    the largest growth of a straight line fitted to a run's readings; and the
+    day's drift, the line through every reading of every run over the day.
+    """
+    raw = [r["end"] - r["warm"] for r in runs if r.get("warm") is not None and r.get("end") is not None]
+    fitted = [_line_rise(r["readings"]) for r in runs if len(r.get("readings") or []) >= 3]
+    day = [point for r in runs for point in r.get("readings") or []]
+    return {"largest": max(raw, default=None),
+            "median": statistics.median(raw) if raw else None,
+            "largest_fitted": max(fitted, default=None),
+            "day_drift": _line_rise(day) if len(day) >= 3 else None}
+
+
+def _line_rise(points: list[list[float]]) -> float:
+    """The rise of the least-squares line through (visit, MB) points, first visit to last."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    if max(xs) == min(xs):
+        return 0.0
+    return statistics.linear_regression(xs, ys).slope * (max(xs) - min(xs))
 
 
 COLUMNS = (("citizens", "citizens"), ("submissions accepted", "submissions_accepted"),
