@@ -37,6 +37,7 @@ def test_status_text_and_json(kiosk_dir, capsys):
     assert main(["queue", "--config", str(config), "status"]) == 0
     text = capsys.readouterr().out
     assert "waiting to be sent: 2" in text and "dead letters:       1" in text
+    assert "delivered, on disk: 0" in text
     assert main(["queue", "--config", str(config), "status", "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert (stats["pending"], stats["dead"]) == (2, 1)

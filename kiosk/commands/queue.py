@@ -68,7 +68,8 @@ def show_status(outbox: Outbox, as_json: bool, out: TextIO) -> int:
     out.write(f"waiting to be sent: {stats['pending']} ({age})\n"
               f"dead letters:       {stats['dead']}"
               f"{'  -> kiosk queue list --status dead' if stats['dead'] else ''}\n"
-              f"delivered, kept:    {stats['delivered_kept']}\n"
+              # Kept for keep_delivered_days, or (with 0) waiting for the batched purge.
+              f"delivered, on disk: {stats['delivered_kept']}\n"
               f"database:           {stats['db_bytes'] // 1024} KiB, "
               f"WAL {stats['wal_bytes'] // 1024} KiB, {stats['free_mb']} MiB free\n")
     return 0
