@@ -52,7 +52,15 @@ from screens.screens import (
 )
 from screens.services_cache import WarmUp, draw_once, lay_out_off_screen
 from screens.texts import COUNTER
-from screens.widgets import BusySpinner, CardAnimation, KioskButton, KioskLabel, KioskScroll, PinDots
+from screens.widgets import (
+    BusySpinner,
+    CardAnimation,
+    FoldingSection,
+    KioskButton,
+    KioskLabel,
+    KioskScroll,
+    PinDots,
+)
 
 log = logging.getLogger("screens.app")
 HERE = Path(__file__).parent
@@ -64,7 +72,7 @@ KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "overlays.kv", 
 # Keys a stray keyboard could use to close or leave the window.
 KEY_ESCAPE, KEY_F4 = 27, 285
 # Widget classes the .kv files name; imported so Factory knows them.
-_KV_CLASSES = (BusySpinner, CardAnimation, KioskButton, KioskLabel, KioskScroll, PinDots)
+_KV_CLASSES = (BusySpinner, CardAnimation, FoldingSection, KioskButton, KioskLabel, KioskScroll, PinDots)
 
 
 class IdleWarning(ModalView):

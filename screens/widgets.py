@@ -8,6 +8,8 @@ widgets.kv; what is here is behaviour.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
@@ -16,6 +18,7 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
@@ -123,6 +126,30 @@ class BusySpinner(Widget):
 
     def _step(self, dt: float) -> None:
         self.angle = (self.angle + 300 * dt) % 360
+
+
+class FoldingSection(BoxLayout):
+    """A part of a page shown or folded away with one flag (the service page's form and payment).
+
+    Folded, it is 0 px high, transparent and disabled, but its children keep
+    their own heights and Kivy does not clip touches to a parent's box: a
+    disabled child spilling over the part shown takes every touch that lands
+    on it. A fine paid earlier in the visit left its panel over the lower half
+    of the next form, whose choices and phone field then did nothing when
+    tapped (found by the field trial). Folded, it takes no touch and passes
+    none on.
+    """
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_down(touch))
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_move(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_up(touch))
 
 
 class KioskScroll(ScrollView):

@@ -170,6 +170,25 @@ def test_look_up_and_pay(sk: SimKiosk, kiosk: Any, category: str, service: str, 
     assert paid not in unpaid, "the portal still holds the item as unpaid"
 
 
+def test_a_form_after_a_payment_in_the_same_visit_takes_every_tap(sk: SimKiosk, kiosk: Any) -> None:
+    """The paid fine's panel, folded away, lay over the lower half of the next form: its
+    second delivery choice and its phone field did nothing when tapped (field trial)."""
+    pay(kiosk, "fines", "fines-pay")
+    kiosk.tap("home")
+    kiosk.wait(screen="home")
+    open_service(kiosk, "property", "debtor-registry-extract")
+    answer = kiosk.tap("field-delivery-justice_house")
+    ticks = {w["id"]: w["selected"] for w in kiosk.state()["widgets"] if "selected" in w}
+    assert answer["highlighted"] is True and ticks["field-delivery-justice_house"] is True
+    kiosk.tap("field-mobile")  # a finger on the field opens its phone pad
+    texts_when(kiosk, "keyboard-5")
+    for digit in "555123456":
+        kiosk.tap(f"keyboard-{digit}")
+    kiosk.tap("submit")
+    values = send_and_check(sk, "debtor-registry-extract")
+    assert values["delivery"] == "justice_house" and values["mobile"] == "+995555123456"
+
+
 def test_tax_debt_over_the_limit_is_declined_in_words(kiosk: Any) -> None:
     from kiosk.portal.simulator.seed import DEFAULT_PAYMENT_LIMIT_GEL, items_for
 
@@ -193,6 +212,18 @@ def test_search_and_language_on_the_personal_page(kiosk: Any) -> None:
     assert texts["category-personal"] == "Personal information"
     assert texts["home-details"].startswith("Personal number: 010*****345")
     kiosk.tap("lang-ka")
+
+
+def test_a_search_result_opens_its_service_with_one_tap(kiosk: Any) -> None:
+    """While the citizen searches, the folded tiles and actions must not take the results' taps."""
+    kiosk.ok({"cmd": "type", "id": "search", "text": "ამონაწერი"})  # "extract": several services
+    texts_when(kiosk, "service-debtor-registry-extract")
+    results = [w for w in kiosk.state()["widgets"] if w["id"].startswith("service-")]
+    assert len(results) >= 3
+    lowest = max(results, key=lambda w: w["rect"][1])
+    assert kiosk.tap(lowest["id"])["highlighted"] is True
+    kiosk.wait(screen="service")
+    assert kiosk.texts()["screen-title"] == lowest["text"]
 
 
 def test_help_shows_the_portal_faq_and_contacts(kiosk: Any) -> None:
