@@ -294,9 +294,16 @@ class Trial:
         self.receipts_missing += [ref for ref in out.accepted + out.paid if ref not in journal]
         if self.rss and self.sup.pid == self.rss[-1]["pid"]:
             run = self.rss[-1]
+            kills = self.sup.kills
             # At rest between citizens: after the kiosk gave the visit's freed memory back.
             wait_heap_released(self._heap_state, releases_before)
-            run["end"] = self.sup.rss_mb()
+            rss = self.sup.rss_mb()
+            if self.sup.kills != kills:
+                # The kill planned for this run came with the waiting's own `state`
+                # commands: this is a process being torn down (the earlier runs'
+                # "ended 150-200 MB lower"), not the kiosk at rest.
+                return
+            run["end"] = rss
             if len(self.outcomes) - run["visits_start"] == WARM_UP_VISITS:
                 run["warm"] = run["end"]
             if "warm" in run:
