@@ -55,6 +55,7 @@ from screens.texts import COUNTER
 from screens.widgets import (
     BusySpinner,
     CardAnimation,
+    FoldingGrid,
     FoldingSection,
     KioskButton,
     KioskLabel,
@@ -72,7 +73,8 @@ KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "overlays.kv", 
 # Keys a stray keyboard could use to close or leave the window.
 KEY_ESCAPE, KEY_F4 = 27, 285
 # Widget classes the .kv files name; imported so Factory knows them.
-_KV_CLASSES = (BusySpinner, CardAnimation, FoldingSection, KioskButton, KioskLabel, KioskScroll, PinDots)
+_KV_CLASSES = (BusySpinner, CardAnimation, FoldingGrid, FoldingSection, KioskButton, KioskLabel, KioskScroll,
+               PinDots)
 
 
 class IdleWarning(ModalView):

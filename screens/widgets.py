@@ -19,6 +19,7 @@ from kivy.properties import (
 )
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
@@ -128,28 +129,37 @@ class BusySpinner(Widget):
         self.angle = (self.angle + 300 * dt) % 360
 
 
-class FoldingSection(BoxLayout):
-    """A part of a page shown or folded away with one flag (the service page's form and payment).
+class FoldsAway:
+    """A part of a page shown or folded away with one flag, ``shown`` (mixed into a layout).
 
     Folded, it is 0 px high, transparent and disabled, but its children keep
     their own heights and Kivy does not clip touches to a parent's box: a
     disabled child spilling over the part shown takes every touch that lands
     on it. A fine paid earlier in the visit left its panel over the lower half
     of the next form, whose choices and phone field then did nothing when
-    tapped (found by the field trial). Folded, it takes no touch and passes
-    none on.
+    tapped (found by the field trial); the personal page's folded tiles and
+    actions did the same to the lowest search results. Folded, it takes no
+    touch and passes none on.
     """
 
     shown = BooleanProperty(True)
 
     def on_touch_down(self, touch: Any) -> bool:
-        return bool(self.shown and super().on_touch_down(touch))
+        return bool(self.shown and super().on_touch_down(touch))  # type: ignore[misc]
 
     def on_touch_move(self, touch: Any) -> bool:
-        return bool(self.shown and super().on_touch_move(touch))
+        return bool(self.shown and super().on_touch_move(touch))  # type: ignore[misc]
 
     def on_touch_up(self, touch: Any) -> bool:
-        return bool(self.shown and super().on_touch_up(touch))
+        return bool(self.shown and super().on_touch_up(touch))  # type: ignore[misc]
+
+
+class FoldingSection(FoldsAway, BoxLayout):
+    """A vertical section that folds away (its looks: widgets.kv)."""
+
+
+class FoldingGrid(FoldsAway, GridLayout):
+    """A grid that folds away; its owner's rule sets height, opacity and disabled."""
 
 
 class KioskScroll(ScrollView):

@@ -221,9 +221,14 @@ def test_a_search_result_opens_its_service_with_one_tap(kiosk: Any) -> None:
     results = [w for w in kiosk.state()["widgets"] if w["id"].startswith("service-")]
     assert len(results) >= 3
     lowest = max(results, key=lambda w: w["rect"][1])
-    assert kiosk.tap(lowest["id"])["highlighted"] is True
-    kiosk.wait(screen="service")
-    assert kiosk.texts()["screen-title"] == lowest["text"]
+    try:
+        assert kiosk.tap(lowest["id"])["highlighted"] is True
+        kiosk.wait(screen="service")
+        assert kiosk.texts()["screen-title"] == lowest["text"]
+    finally:
+        back_home(kiosk)
+        if "search-close" in kiosk.texts():
+            kiosk.tap("search-close")
 
 
 def test_help_shows_the_portal_faq_and_contacts(kiosk: Any) -> None:
