@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.properties import (
     BooleanProperty,
     NumericProperty,
@@ -59,6 +60,16 @@ class KioskButton(Automatable, ButtonBehavior, Label):
 
     def _unlight(self, _dt: float) -> None:
         self.lit = False
+
+    def one_line_width(self, text: str, font_size: float, font_name: str) -> float:
+        """How wide ``text`` is on one line in this button's font, padding included.
+
+        For a button sized to its words beside a field that takes the rest:
+        wrapped into a fixed width, a Georgian label broke mid-word and the
+        button grew over the row above. Measured without drawing a texture.
+        """
+        extent = CoreLabel(font_size=font_size, font_name=font_name, bold=self.bold).get_extents(text)[0]
+        return float(extent + 2 * self.padding[0])
 
 
 class PinDots(Automatable, Widget):
@@ -159,7 +170,7 @@ class FoldingSection(FoldsAway, BoxLayout):
 
 
 class FoldingGrid(FoldsAway, GridLayout):
-    """A grid that folds away; its owner's rule sets height, opacity and disabled."""
+    """A grid that folds away (its looks: widgets.kv)."""
 
 
 class KioskScroll(ScrollView):

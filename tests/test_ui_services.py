@@ -218,8 +218,14 @@ def test_a_search_result_opens_its_service_with_one_tap(kiosk: Any) -> None:
     """While the citizen searches, the folded tiles and actions must not take the results' taps."""
     kiosk.ok({"cmd": "type", "id": "search", "text": "ამონაწერი"})  # "extract": several services
     texts_when(kiosk, "service-debtor-registry-extract")
-    results = [w for w in kiosk.state()["widgets"] if w["id"].startswith("service-")]
+    shown = kiosk.state()["widgets"]
+    results = [w for w in shown if w["id"].startswith("service-")]
     assert len(results) >= 3
+    assert not [w["id"] for w in shown if w["id"].startswith("category-")], "the tiles did not fold"
+    rects = {w["id"]: w["rect"] for w in shown}  # [left, top, width, height]
+    close, field = rects["search-close"], rects["search"]
+    # "Close search" stays in the search row (wrapped, it grew over the language buttons).
+    assert field[1] - 1 <= close[1] and close[1] + close[3] <= field[1] + field[3] + 1, (close, field)
     lowest = max(results, key=lambda w: w["rect"][1])
     try:
         assert kiosk.tap(lowest["id"])["highlighted"] is True
