@@ -191,24 +191,43 @@ def huey_storage(work: Path, n: int) -> tuple[float, float]:
 
 
 def drain_to_simulator(work: Path, n: int) -> tuple[float, int]:
-    sim = simulator.start(work / "portal" / "portal.sqlite")
+    """Seconds to send an ``n``-entry backlog, and how many the portal then holds.
+
+    The simulator runs in its own process (`kiosk portal-sim`), as the portal
+    is another machine: in this process it shared the interpreter lock with
+    the forwarder, and opening and verifying each envelope is its larger share.
+    """
+    import sqlite3
+    import subprocess
+
+    private, public = work / "drain-sealing.key", work / "drain-sealing.pub"
+    db = work / "drain-portal" / "portal.sqlite"
+    db.parent.mkdir()
+    write_keypair(private, public)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "portal-sim", "--port", "0", "--db", str(db),
+         "--sealing-key", str(private)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        text=True, cwd=Path(__file__).resolve().parents[1])
     try:
-        box = new_outbox(work, "ob-sim", load_public_key(sim.public_key_path))
+        url = server.stdout.readline().strip()
+        box = new_outbox(work, "ob-sim", load_public_key(public))
         for i in range(n):
             box.enqueue(request(i))
-        client = PortalClient(sim.url, kiosk_id="bench")
+        client = PortalClient(url, kiosk_id="bench")
         started = time.perf_counter()
         forwarder = Forwarder(box, client, batch_size=100, base_delay_s=0.05).start()
         while box.count("pending"):
             time.sleep(0.01)
         elapsed = time.perf_counter() - started
         forwarder.stop()
-        received = len(sim.store.transactions(limit=n * 2))
         client.close()
         box.close()
-        return elapsed, received
     finally:
-        sim.stop()
+        server.terminate()
+        server.wait(timeout=10)
+    with sqlite3.connect(db) as conn:
+        received = conn.execute("SELECT count(*) FROM transactions").fetchone()[0]
+    return elapsed, received
 
 
 def flap(work: Path, seconds: float) -> None:

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from kiosk.portal.errors import PortalConflict, PortalOffline, PortalRejected
+from kiosk.portal.errors import PortalConflict, PortalOffline, PortalRejected, PortalServerError
 from tests.portal_fixtures import make_submission, sim_get
 
 
@@ -228,3 +228,27 @@ def test_a_payment_key_reused_with_another_body_is_422(client, sim) -> None:
         client.pay(token, "pay-reused", "utility-bills", [bill["id"]], bill["amount_gel"], "1.00")
     assert (caught.value.status, caught.value.code) == (422, "idempotency_key_reused")
     assert _payments(sim) == 1
+
+
+def test_a_batch_that_fails_halfway_keeps_nothing_and_its_resend_holds_each_once(
+        client, sim, monkeypatch) -> None:
+    """A batch commits once (kiosk/portal/simulator/store.py `batch`): a failure inside it
+    rolls back the items before it too, claims included, so the kiosk's resend is not
+    answered 409 'in progress' for them, and every item is held exactly once."""
+    items = [(f"half-{i}", make_submission(sim)) for i in range(3)]
+    record = sim.store.add_transaction
+    calls = []
+
+    def fail_second(row):
+        calls.append(row["idempotency_key"])
+        if len(calls) == 2:
+            raise OSError("disk gone")
+        record(row)
+
+    monkeypatch.setattr(sim.store, "add_transaction", fail_second)
+    with pytest.raises(PortalServerError):
+        client.submit_batch(items)
+    assert _received(sim) == []
+    monkeypatch.setattr(sim.store, "add_transaction", record)
+    assert [r["status"] for r in client.submit_batch(items)] == [201, 201, 201]
+    assert sorted(r["idempotency_key"] for r in _received(sim)) == [key for key, _ in items]
