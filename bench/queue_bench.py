@@ -168,6 +168,33 @@ def wal_pages(work: Path, public, ops: int = 100) -> tuple[float, float]:
         box.close()
 
 
+def plain_table(work: Path, n: int) -> tuple[float, float]:
+    """The ceiling for any SQLite queue on this disk: one table, no index, WAL +
+    synchronous=FULL, put = one INSERT commit, take = read the oldest and delete it in one
+    commit (the research's "plain sqlite3" row). What an outbox with ordering, counts and
+    references pays above it is its indexes: each commit writes a page per B-tree it changes."""
+    import sqlite3
+
+    conn = sqlite3.connect(work / f"plain-{time.monotonic_ns()}.db", isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("CREATE TABLE q (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)")
+
+        def put(_i: int) -> None:  # autocommit: the INSERT is its own transaction
+            conn.execute("INSERT INTO q (payload) VALUES (?)", (PAYLOAD,))
+
+        def take(_i: int) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute("SELECT id, payload FROM q ORDER BY id LIMIT 1").fetchone()
+            conn.execute("DELETE FROM q WHERE id = ?", (row[0],))
+            conn.execute("COMMIT")
+
+        return rate(n, put), rate(n, take)
+    finally:
+        conn.close()
+
+
 def persist_queue(work: Path, n: int) -> tuple[float, float]:
     from persistqueue import SQLiteAckQueue
 
@@ -333,13 +360,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="queue-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         work = Path(tmp)
         public = write_keypair(work / "portal.key", work / "portal.pub")
-        names = ["raw fsync", "outbox store", "outbox enqueue (sign+seal)", "persist-queue put",
-                 "huey put", "outbox drain 1 by 1", "outbox drain batch 50",
-                 "persist-queue get+ack", "huey dequeue (no ack)"]
+        names = ["raw fsync", "plain table put (ceiling)", "outbox store",
+                 "outbox enqueue (sign+seal)", "persist-queue put", "huey put",
+                 "plain table take+delete (ceiling)", "outbox drain 1 by 1",
+                 "outbox drain batch 50", "persist-queue get+ack", "huey dequeue (no ack)"]
         runs: dict[str, list[float]] = {name: [] for name in names}
         for _ in range(args.rounds):
             n = args.n
             runs["raw fsync"].append(raw_fsync(work, n))
+            put, take = plain_table(work, n)
+            runs["plain table put (ceiling)"].append(put)
+            runs["plain table take+delete (ceiling)"].append(take)
             runs["outbox store"].append(outbox_put(work, n, public, sealed=False))
             runs["outbox enqueue (sign+seal)"].append(outbox_put(work, n, public, sealed=True))
             put, take = persist_queue(work, n)
