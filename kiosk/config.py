@@ -39,6 +39,10 @@ class KioskSection:
     site_name: str = "Demo justice house"
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES
     default_language: str = "ka"
+    # Resident memory (MB) above which the kiosk restarts itself between
+    # citizens (kiosk/heap.py `over_limit`); 0: never. About twice a warm
+    # kiosk's figure under software OpenGL at 1080 x 1920.
+    restart_above_mb: int = 1024
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,12 @@ def _between(low: float, high: float) -> Check:
     return lambda v: None if low <= v <= high else f"must be between {low} and {high}, not {v}"
 
 
+def _zero_or_at_least(low: int, high: int) -> Check:
+    """0 turns the setting off; otherwise between ``low`` and ``high``."""
+    return lambda v: None if v == 0 or low <= v <= high else (
+        f"must be 0 (never) or between {low} and {high}, not {v}")
+
+
 def _non_empty(v: str) -> str | None:
     return None if v.strip() else "must not be empty"
 
@@ -177,6 +187,8 @@ CHECKS: dict[str, Check] = {
     "kiosk.site_name": _non_empty,
     "kiosk.languages": _languages,
     "kiosk.default_language": _one_of(SUPPORTED_LANGUAGES),
+    # Below 256 MB a kiosk would restart after every citizen.
+    "kiosk.restart_above_mb": _zero_or_at_least(256, 1_000_000),
     "portal.url": _http_url,
     "portal.connect_timeout_s": _between(0.1, 60),
     "portal.read_timeout_s": _between(0.1, 300),

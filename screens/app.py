@@ -30,7 +30,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
 from kiosk.automation import AutomationServer
-from kiosk.heap import Released, release_freed_heap
+from kiosk.heap import RESTART_EXIT_CODE, Released, over_limit, release_freed_heap
 from kiosk.logs import event
 from kiosk.session import State, Transition
 from screens.accessibility_bar import install as install_accessibility
@@ -154,6 +154,7 @@ class KioskApp(App):
         self._keyboards_warm_up = WarmUp()
         self.a11y_bar: Any = None  # screens/accessibility_bar.py
         self._server: AutomationServer | None = None
+        self.exit_code = 0  # RESTART_EXIT_CODE when the kiosk stops itself to start afresh
         self.heap_releases = 0  # for the automation state, with the last one's figures
         self.heap_last_release: Released | None = None
         self._release_heap = Clock.create_trigger(self._release_heap_after_visit, HEAP_RELEASE_DELAY_S)
@@ -265,6 +266,13 @@ class KioskApp(App):
         if released is not None:
             self.heap_releases += 1
             self.heap_last_release = released
+        config = getattr(self.controller, "config", None)
+        limit_mb = config.kiosk.restart_above_mb if config is not None else 0
+        if over_limit(released, limit_mb):
+            event(log, "memory over the limit: restarting between citizens",
+                  rss_mb=round(released.rss_after_mb), limit_mb=limit_mb)
+            self.exit_code = RESTART_EXIT_CODE
+            self.stop()
 
     def _show_status(self, status: Any) -> None:
         self.ui.network_online = bool(getattr(status, "network_online", True))
@@ -339,5 +347,6 @@ class KioskApp(App):
 
 def run(controller: Any, automation_socket: str | None = None) -> int:
     """Show the kiosk until it is stopped (SIGTERM); returns the exit code."""
-    KioskApp(controller, automation_socket).run()
-    return 0
+    app = KioskApp(controller, automation_socket)
+    app.run()
+    return app.exit_code

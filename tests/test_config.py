@@ -95,3 +95,10 @@ def test_overrides_lie_under_the_file(tmp_path: Path) -> None:
 def test_int_accepted_where_a_float_is_expected(tmp_path: Path) -> None:
     loaded = config.load(write(tmp_path, "[portal]\nconnect_timeout_s = 2\n"))
     assert loaded.portal.connect_timeout_s == 2.0
+
+
+def test_memory_limit_is_off_or_high_enough_not_to_restart_after_every_citizen(tmp_path: Path) -> None:
+    assert config.load(write(tmp_path, "[kiosk]\nrestart_above_mb = 0")).kiosk.restart_above_mb == 0
+    assert config.load(write(tmp_path, "")).kiosk.restart_above_mb == 1024
+    problems = problems_of(tmp_path, "[kiosk]\nrestart_above_mb = 100")
+    assert problems == ["kiosk.restart_above_mb must be 0 (never) or between 256 and 1000000, not 100"]

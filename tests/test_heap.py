@@ -78,3 +78,11 @@ def test_large_blocks_stay_in_their_own_mappings_after_one_is_freed() -> None:
     tuned = run_child(body.replace('sys.argv[-1] == "tune"', "True"))
     assert untuned == {"tuned": False, "mapped_blocks": 0}
     assert tuned == {"tuned": True, "mapped_blocks": 1}
+
+
+def test_over_limit_counts_what_is_held_after_the_freed_heap_went_back() -> None:
+    held_after = heap.Released(rss_before_mb=1500.0, rss_after_mb=900.0, took_ms=5.0)
+    assert heap.over_limit(held_after, 1024) is False  # over only before the release
+    assert heap.over_limit(heap.Released(1500.0, 1100.0, 5.0), 1024) is True
+    assert heap.over_limit(heap.Released(1500.0, 1100.0, 5.0), 0) is False  # 0: never
+    assert heap.over_limit(None, 1024) is False  # no glibc: no figure, no restart

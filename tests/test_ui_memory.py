@@ -1,4 +1,5 @@
-"""Memory: listeners that must not pile up over visits, and what is built before the first one.
+"""Memory: listeners that must not pile up over visits, what is built before the first one,
+and the restart between citizens when memory is over the configured limit.
 
 Kivy 2.3's `ScrollView.update_from_scroll` binds `_change_bar_color` to
 `bar_color` on every call and unbinds it once, half a second later: every
@@ -9,6 +10,7 @@ scroll, layout or `scroll_to` in between left a listener for good, about
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
@@ -136,3 +138,36 @@ def test_a_wiped_visit_hands_its_freed_memory_back(xvfb_display: str, tmp_path) 
     rss_before, rss_after, took_ms = after["heap_last_release"]
     assert 0 < rss_after < rss_before  # a visit always frees some whole pages
     assert took_ms < 2000
+
+
+def test_over_its_memory_limit_the_kiosk_restarts_between_citizens_not_during_a_visit(
+        xvfb_display: str, tmp_path) -> None:
+    """With ``restart_above_mb`` below what the kiosk holds (the real parts: ~480 MB under
+    software OpenGL), it must still serve the visit to its end, then stop on the attract
+    screen with the code systemd restarts on (kiosk/heap.py `over_limit`)."""
+    from devices.printer_sim import start_printer_sim
+    from kiosk.heap import RESTART_EXIT_CODE
+    from kiosk.portal import simulator
+    from tests.ui_services_support import log_in
+    from tests.ui_sim_controller import config_for
+    from tests.xvfb import run_kiosk
+
+    sim = simulator.start(tmp_path / "portal" / "portal.sqlite3")
+    printer = start_printer_sim(tmp_path / "printed")
+    try:
+        with run_kiosk(xvfb_display, tmp_path / "kiosk", factory="tests.ui_sim_controller:build",
+                       config_extra=config_for(sim, printer),
+                       kiosk_extra="restart_above_mb = 256") as kiosk:
+            log_in(kiosk)
+            assert kiosk.proc.poll() is None, "restarted with a citizen on screen"
+            kiosk.tap("logout")
+            try:
+                code = kiosk.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                pytest.fail("still running 30 s after the visit, over its memory limit")
+            log = kiosk.log_path.read_text(errors="replace")
+    finally:
+        printer.stop()
+        sim.stop()
+    assert code == RESTART_EXIT_CODE
+    assert "memory over the limit: restarting between citizens" in log

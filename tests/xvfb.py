@@ -81,11 +81,13 @@ class KioskUnderTest:
         return self.proc.poll() is None
 
 
-def write_config(path: Path, storage: Path, extra: str = "", **session: int) -> Path:
-    """A kiosk.toml; ``extra`` is more TOML tables (e.g. [portal] for the simulator)."""
+def write_config(path: Path, storage: Path, extra: str = "", kiosk_extra: str = "",
+                 **session: int) -> Path:
+    """A kiosk.toml; ``extra`` is more TOML tables (e.g. [portal] for the simulator),
+    ``kiosk_extra`` more lines of its [kiosk] table."""
     timings = {"idle_timeout_s": 120, "idle_warning_s": 30, **session}
-    lines = ["[kiosk]", 'site_name = "Justice House Tbilisi"', "", "[storage]", f'dir = "{storage}"',
-             "", "[session]"] + [f"{key} = {value}" for key, value in timings.items()]
+    lines = ["[kiosk]", 'site_name = "Justice House Tbilisi"', kiosk_extra, "", "[storage]",
+             f'dir = "{storage}"', "", "[session]"] + [f"{key} = {value}" for key, value in timings.items()]
     path.write_text("\n".join(lines) + "\n\n" + extra, encoding="utf-8")
     return path
 
@@ -94,14 +96,15 @@ def write_config(path: Path, storage: Path, extra: str = "", **session: int) -> 
 def run_kiosk(display: str, workdir: Path, clock_speed: float = 1.0, first_screen: str = "attract",
               extra_env: dict[str, str] | None = None,
               factory: str = "tests.ui_fake_controller:build", config_extra: str = "",
-              **session: int) -> Iterator[KioskUnderTest]:
+              kiosk_extra: str = "", **session: int) -> Iterator[KioskUnderTest]:
     """Start `python -m screens` (default: the pretend card); stop it, and check it did not crash, after.
 
     ``factory`` builds the controller (tests/ui_sim_controller.py: the real
     parts over the portal simulator); ``config_extra`` adds TOML tables.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    config = write_config(workdir / "kiosk.toml", workdir / "storage", config_extra, **session)
+    config = write_config(workdir / "kiosk.toml", workdir / "storage", config_extra, kiosk_extra,
+                          **session)
     sock = workdir / "ui.sock"
     log_path = workdir / "kiosk.log"
     env = dict(os.environ, DISPLAY=display, KIVY_HOME=str(workdir / "kivy"), KIVY_NO_ARGS="1",
