@@ -90,6 +90,7 @@ class KioskController:
         self.status = DeviceStatus()
         self._status_listeners: list[Callable[[DeviceStatus], None]] = []
         self._status_lock = threading.Lock()
+        self._tasks_running = 0
         self._card: Any = None
         self._card_session: str | None = None
         self._visit_data_listeners: list[Callable[[str], None]] = []
@@ -439,12 +440,24 @@ class KioskController:
             self._work(self._requests.fetch, visit)
 
     # ------------------------------------------------------------ plumbing
+    @property
+    def busy(self) -> bool:
+        """Whether background work (a receipt printing, a portal call) is still running:
+        the kiosk does not restart itself over it (screens/app.py)."""
+        with self._status_lock:
+            return self._tasks_running > 0
+
     def _work(self, func: Callable[..., None], *args: Any) -> None:
         def guarded() -> None:
+            with self._status_lock:
+                self._tasks_running += 1
             try:
                 func(*args)
             except Exception:
                 log.exception("background task %s failed", func.__name__)
+            finally:
+                with self._status_lock:
+                    self._tasks_running -= 1
 
         try:
             self._workers.submit(guarded)

@@ -268,11 +268,15 @@ class KioskApp(App):
             self.heap_last_release = released
         config = getattr(self.controller, "config", None)
         limit_mb = config.kiosk.restart_above_mb if config is not None else 0
-        if over_limit(released, limit_mb):
-            event(log, "memory over the limit: restarting between citizens",
-                  rss_mb=round(released.rss_after_mb), limit_mb=limit_mb)
-            self.exit_code = RESTART_EXIT_CODE
-            self.stop()
+        if not over_limit(released, limit_mb):
+            return
+        if getattr(self.controller, "busy", False):
+            self._release_heap()  # the last citizen's receipt may still be printing: soon
+            return
+        event(log, "memory over the limit: restarting between citizens",
+              rss_mb=round(released.rss_after_mb), limit_mb=limit_mb)
+        self.exit_code = RESTART_EXIT_CODE
+        self.stop()
 
     def _show_status(self, status: Any) -> None:
         self.ui.network_online = bool(getattr(status, "network_online", True))

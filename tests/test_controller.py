@@ -158,3 +158,22 @@ def test_opening_a_form_asks_the_printer_at_once() -> None:
         wait_for(lambda: controller.status.printer == "paper_out", timeout=2.0)  # not after the 5 s poll
     finally:
         controller.stop()
+
+
+def test_busy_while_background_work_runs_so_the_kiosk_does_not_restart_over_a_print() -> None:
+    controller = KioskController(Config(), Parts())
+    printing, release = threading.Event(), threading.Event()
+
+    def receipt() -> None:
+        printing.set()
+        release.wait(5)
+
+    assert controller.busy is False
+    controller._work(receipt)
+    assert printing.wait(3)
+    assert controller.busy is True
+    release.set()
+    wait_for(lambda: not controller.busy)
+    controller._work(lambda: 1 / 0)  # a failed task is not busy for ever
+    wait_for(lambda: not controller.busy)
+    controller.stop()
