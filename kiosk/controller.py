@@ -18,30 +18,20 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.config import Config
 from kiosk.desk import ServiceDesk
 from kiosk.i18n import Translator
 from kiosk.logs import event
+from kiosk.machine_status import DeviceStatus, MachineStatus, tell
 from kiosk.portal.errors import PortalError, PortalOffline, PortalUnauthorised
 from kiosk.requests import RecentRequests, remember_submission
 from kiosk.session import State, Timing, VisitMachine
 from kiosk.watchdog import Notifier
 
 log = logging.getLogger("kiosk.controller")
-
-
-@dataclass(frozen=True)
-class DeviceStatus:
-    """What the screens show about the machine itself (never personal data)."""
-
-    reader: str = "no_reader"  # no_reader, no_card, card_error, unknown_card, ready
-    printer: str = "offline"  # ready, near_end, paper_out, cover_open, offline
-    network_online: bool = False
-    queue_pending: int = 0
-    can_accept: bool = True  # False when the disk is too full to take a submission
 
 
 @dataclass
@@ -66,7 +56,7 @@ class Parts:
     extra_stop: list[Callable[[], None]] = field(default_factory=list)
 
 
-class KioskController:
+class KioskController(MachineStatus):
     def __init__(self, config: Config, parts: Parts | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
@@ -131,98 +121,6 @@ class KioskController:
         for stop in self.parts.extra_stop:
             stop()
         self._workers.shutdown(wait=False, cancel_futures=True)
-
-    # ------------------------------------------------------------ systemd
-    def window_shown(self) -> None:
-        """The first frame is on screen: tell systemd the kiosk is up."""
-        self.notifier.ready("serving citizens" if self.machine.state != State.OUT_OF_SERVICE
-                            else f"out of service: {self.machine.reason}")
-
-    def main_loop_alive(self) -> None:
-        """Called from the UI's main loop (about once a second): the watchdog ping.
-
-        From the main loop on purpose: a frozen screen stops the pings and
-        systemd restarts the kiosk.
-        """
-        interval = self.notifier.watchdog_interval_s()
-        now = time.monotonic()
-        if interval is not None and now - self._last_ping >= min(interval, 5.0):
-            self._last_ping = now
-            self.notifier.ping()
-
-    # ------------------------------------------------------------ statuses
-    def subscribe_status(self, listener: Callable[[DeviceStatus], None]) -> None:
-        self._status_listeners.append(listener)
-
-    def _set_status(self, **changes: Any) -> None:
-        with self._status_lock:
-            new = replace(self.status, **changes)
-            if new == self.status:
-                return
-            self.status = new
-        _tell(self._status_listeners, new, "status")
-
-    def _on_network(self, online: bool) -> None:
-        self._set_status(network_online=bool(online))
-        if online:
-            self._work(self.refresh_catalog)
-            visit = self.machine.visit
-            if visit.token and "transactions_error" in visit.data:
-                # The page said "cannot be shown now": now it can.
-                self._work(self._requests.fetch, visit)
-
-    def refresh_catalog(self) -> None:
-        """Ask the portal for a newer catalog (If-None-Match); keep the last good one.
-
-        A kiosk that boots offline shows its cached or bundled copy; a bad
-        document from the network is refused and never replaces a good one.
-        """
-        store, portal = self.parts.catalog_store, self.parts.portal
-        if store is None or portal is None:
-            return
-        try:
-            document, etag = portal.catalog(store.etag)
-            if document is not None and etag:
-                self.catalog = self.parts.catalog = store.update(document, etag)
-                self._catalog_changed(self.catalog)
-        except PortalError as exc:
-            event(log, "catalog not refreshed", error=type(exc).__name__)
-        except (ValueError, OSError) as exc:  # CatalogError is a ValueError; a full disk an OSError
-            event(log, "catalog from the portal refused", error=type(exc).__name__, detail=str(exc)[:200])
-
-    def subscribe_catalog(self, listener: Callable[[Any], None]) -> None:
-        """``listener(catalog)`` when a newer catalog replaces the current one, on a worker thread.
-
-        The screens build their lists and forms from the catalog ahead of the
-        first citizen; a new catalog means building them again.
-        """
-        self._catalog_listeners.append(listener)
-
-    def _catalog_changed(self, catalog: Any) -> None:
-        _tell(self._catalog_listeners, catalog, "catalog")
-
-    def _refresh_queue_status(self) -> None:
-        outbox = self.parts.outbox
-        if outbox is None:
-            return
-        try:
-            pending = outbox.count("pending") + outbox.count("in_flight")
-            can_accept = outbox.can_accept(self.config.storage.min_free_mb)
-        except Exception:
-            log.exception("queue status unavailable")
-            return
-        self._set_status(queue_pending=pending, can_accept=can_accept)
-
-    def _poll_printer(self) -> None:
-        while not self._stopped.is_set():
-            printer = self.parts.printer
-            if printer is not None:
-                try:
-                    self._set_status(printer=str(printer.status(timeout_s=0.5)))
-                except Exception:
-                    self._set_status(printer="offline")
-            self._printer_wake.wait(5.0)
-            self._printer_wake.clear()
 
     # ------------------------------------------------------------ the card
     def on_reader_status(self, status: str, card: Any = None, card_session_id: str | None = None) -> None:
@@ -384,7 +282,7 @@ class KioskController:
         self._visit_data_listeners.append(listener)
 
     def visit_data_changed(self, key: str) -> None:
-        _tell(self._visit_data_listeners, key, "visit data")
+        tell(self._visit_data_listeners, key, "visit data")
 
     def current_card(self) -> Any:
         """The card of the current visit, or None once it left."""
@@ -482,12 +380,3 @@ class KioskController:
 def _wipe(buffer: bytearray) -> None:
     for i in range(len(buffer)):
         buffer[i] = 0
-
-
-def _tell(listeners: list[Callable[[Any], None]], value: Any, what: str) -> None:
-    """Call each listener with ``value``; one that fails is logged and the others still hear."""
-    for listener in list(listeners):
-        try:
-            listener(value)
-        except Exception:
-            log.exception("%s listener failed", what)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 
@@ -54,14 +53,15 @@ def test_the_hash_has_the_configured_form_and_the_config_accepts_it() -> None:
     assert config.maintenance.pin_hash == made
 
 
-def test_the_default_cost_is_slow_but_within_a_touchscreen_budget() -> None:
+def test_the_default_cost_is_scrypt_n_2_15_r_8_p_1() -> None:
+    """The cost is asserted by its parameters (n=2**15, r=8: 32 MB per check), not by a
+    timing, which a loaded machine moves: a `< 0.6 s` bound failed with a field trial
+    running on the same two cores."""
     made = hash_pin("4711")
-    started = time.perf_counter()
+    parsed = parse_hash(made)
+    assert (parsed.n, parsed.r, parsed.p) == (2**15, 8, 1)
     assert verify_pin(bytearray(b"4711"), made)
-    took = time.perf_counter() - started
     assert not verify_pin(bytearray(b"4712"), made)
-    print(f"scrypt n=2**15 check: {took * 1000:.0f} ms")
-    assert 0.01 < took < 0.6  # a generous upper bound for a loaded CI machine
 
 
 @pytest.mark.parametrize("bad", ["scrypt$1$8$1$AA==$AA==", "scrypt$x$8$1$AA==$AA==", "bcrypt$...",
