@@ -268,13 +268,20 @@ class KioskApp(App):
             self.heap_last_release = released
         config = getattr(self.controller, "config", None)
         limit_mb = config.kiosk.restart_above_mb if config is not None else 0
-        if not over_limit(released, limit_mb):
-            return
+        if released is not None and over_limit(released, limit_mb):
+            event(log, "memory over the limit", rss_mb=round(released.rss_after_mb),
+                  limit_mb=limit_mb)
+            self._restart_between_citizens()
+
+    def _restart_between_citizens(self, _dt: float = 0.0) -> None:
+        """Stop with RESTART_EXIT_CODE for systemd to start the kiosk afresh (kiosk/heap.py)."""
+        if self.controller.machine.state is not State.ATTRACT:
+            return  # a citizen came meanwhile: asked again after their visit
         if getattr(self.controller, "busy", False):
-            self._release_heap()  # the last citizen's receipt may still be printing: soon
+            # The last citizen's receipt may still be printing: ask again in a moment.
+            Clock.schedule_once(self._restart_between_citizens, 2.0)
             return
-        event(log, "memory over the limit: restarting between citizens",
-              rss_mb=round(released.rss_after_mb), limit_mb=limit_mb)
+        event(log, "restarting between citizens", reason="memory over the limit")
         self.exit_code = RESTART_EXIT_CODE
         self.stop()
 
