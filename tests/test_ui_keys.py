@@ -29,15 +29,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from kiosk.focus_ring import INTERACTIVE, PIN_DIGIT, describe_control, reading_order
 from kiosk.i18n import translate
-from kiosk.speech import (
-    DEFAULT_VOLUME,
-    INTERACTIVE,
-    PIN_DIGIT,
-    VOLUME_AMPLITUDES,
-    describe_control,
-    reading_order,
-)
+from kiosk.speech import DEFAULT_VOLUME, VOLUME_AMPLITUDES
 from tests.espeak_log import logging_espeak_env
 from tests.secret_search import holds_secret
 from tests.xvfb import KioskUnderTest, run_kiosk
