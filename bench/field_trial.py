@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -429,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
                         "--out) again for its citizens' secrets, after a change to the search; "
                         "updates DIR/result.json and prints the table")
     args = parser.parse_args(argv)
+    # SIGTERM must unwind the stand (kiosk window, simulators, pcscd) as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.recheck:
         return recheck(Path(args.recheck), args.seed)
     out = Path(args.out or tempfile.mkdtemp(prefix="field-trial-"))

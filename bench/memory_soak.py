@@ -373,6 +373,9 @@ def main() -> int:
                              "heaptrack package); read them with heaptrack_print -f FILE.gz")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
+    # SIGTERM (a `kill` or `pkill` of this script) must unwind the `with` blocks: without it
+    # the kiosk window, in a session of its own, outlived the script and kept a core busy.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     services = args.services.split(",")
     from devices.printer_sim import start_printer_sim
     from kiosk.portal import simulator
