@@ -261,11 +261,10 @@ class Store:
 
     # -- kiosk keys -----------------------------------------------------------------
     def kiosk(self, kiosk_id: str) -> dict[str, Any] | None:
-        # Plain SQL: read for every submission, and rows_where reads the table's schema first.
+        # db.query, not rows_where: read for every submission, and rows_where reads the
+        # table's schema first.
         with self._lock:
-            cursor = self.db.execute("SELECT * FROM kiosks WHERE kiosk_id = ?", [kiosk_id])
-            row = cursor.fetchone()
-            return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+            return next(self.db.query("SELECT * FROM kiosks WHERE kiosk_id = ?", [kiosk_id]), None)
 
     def bind_kiosk_key(self, kiosk_id: str, public_key: str) -> dict[str, Any]:
         """Record ``public_key`` for a kiosk not seen before; return the record in force.
