@@ -3,7 +3,11 @@
 Write-ahead: the citizen sees "accepted" only after one durable SQLite
 commit (WAL, ``synchronous=FULL``: one fsync of the WAL per submission and
 none besides), whether the portal is reachable or not; the forwarder then
-sends from here. What reaches the disk is the HPKE-sealed envelope plus
+sends from here. Its acknowledgements and failed attempts commit without an
+fsync of their own: one lost to a power cut only sends the entry again, with
+the same idempotency key, and the portal answers it from its record of the
+first delivery (tests/test_queue_power_cut.py). A refusal (dead letter) is
+committed durably: it must not be sent again by itself. What reaches the disk is the HPKE-sealed envelope plus
 metadata that names no citizen (see `schema._v1`): service id, times, size,
 attempts, status, local and portal references, the portal's error code
 (never its message, which may quote what the citizen typed) and a 16-bit
@@ -149,17 +153,29 @@ class Outbox(OutboxUpkeep, OutboxReads):
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction = one commit = one fsync of the WAL."""
+    def _write(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction = one commit; a durable one is one fsync of the WAL.
+
+        A commit that is not durable (``synchronous = NORMAL`` for it alone)
+        is atomic all the same and is made durable by the next durable commit
+        or checkpoint, whose fsync covers the whole WAL before it: a power cut
+        can only take the newest such commits, never one without those before.
+        """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous = FULL")
 
     # --- the citizen's side -------------------------------------------------
 
@@ -302,14 +318,16 @@ class Outbox(OutboxUpkeep, OutboxReads):
         then go together (`_purge_delivered`) in the commit of the
         acknowledgement that empties the queue or brings ``SWEEP_AFTER`` of
         them together, so an online kiosk still commits once per delivery;
-        with ``keep_delivered_days`` they wait that long instead.
+        with ``keep_delivered_days`` they wait that long instead. The commit
+        has no fsync of its own (see the module's docstring): the
+        submission's own commit was the durable one.
         """
         if not delivered:
             return
         now = utc_iso(time.time())
         ids = [entry_id for entry_id, _ in delivered]
         keys = {entry_id: self._in_flight.get(entry_id) for entry_id in ids}
-        with self._write() as conn:
+        with self._write(durable=False) as conn:
             if None in keys.values():  # not handed out by due_entries (a tool, a test)
                 keys.update({entry_id: key for entry_id, (key, _) in
                              self._keys_and_statuses(conn, ids).items()})
@@ -330,14 +348,15 @@ class Outbox(OutboxUpkeep, OutboxReads):
 
     def mark_retry(self, ids: list[int], code: str, reason: str | None = None,
                    next_attempt_at: float = 0.0, count_attempt: bool = True) -> None:
-        """Record a failed attempt; the entries stay pending (one commit).
+        """Record a failed attempt; the entries stay pending (one commit, no fsync: a
+        count lost to a power cut only brings the next attempt sooner).
 
         Only ``code`` is stored; ``reason`` is taken for the callers' symmetry
         with the forwarder's events and never reaches the disk.
         """
         if not ids:
             return
-        with self._write() as conn:
+        with self._write(durable=False) as conn:
             conn.executemany(
                 "UPDATE entries SET attempts = attempts + ?, last_error_code = ?, "
                 "next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",

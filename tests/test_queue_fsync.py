@@ -1,10 +1,15 @@
-"""One fsync per durable submission and per acknowledgement, counted by strace.
+"""One fsync per durable submission and none per acknowledgement, counted by strace.
 
 The figure that carries over from this machine's disk to a kiosk's eMMC is
 not a rate but the number of syncs per operation. A child process runs the
 outbox twice from the same start, once with 1 operation and once with
 1 + N; the difference of the two strace counts is the syncs of N
 operations, with the set-up (keys, schema, backlog) cancelled out.
+
+An acknowledgement needs no fsync of its own: one lost to a power cut sends
+the entry again under its idempotency key (tests/test_queue_power_cut.py).
+The backlog and the 21 acknowledgements stay under SQLite's automatic
+checkpoint (1,000 WAL pages), whose syncs would otherwise land in the count.
 """
 
 from __future__ import annotations
@@ -61,8 +66,9 @@ def _syncs(tmp_path: Path, kind: str, ops: int) -> int:
 @pytest.mark.skipif(shutil.which("strace") is None,
                     reason="strace is not installed (Debian package strace); the fsync count "
                            "per operation cannot be measured without it")
-@pytest.mark.parametrize("kind", ["enqueue", "take+ack"])
-def test_one_sync_per_durable_operation(tmp_path, kind):
+@pytest.mark.parametrize(("kind", "syncs_each"), [("enqueue", 1.0), ("take+ack", 0.0)])
+def test_syncs_per_operation(tmp_path, kind, syncs_each):
     base = _syncs(tmp_path, kind, 1)
     more = _syncs(tmp_path, kind, 1 + OPERATIONS)
-    assert (more - base) / OPERATIONS == 1.0, (kind, base, more)
+    assert base > 0  # the trace saw the set-up's own syncs: it counts at all
+    assert (more - base) / OPERATIONS == syncs_each, (kind, base, more)
