@@ -22,7 +22,8 @@ a payment or a search, so the pages and forms the screens keep
 to write `DIR/probe-N.json`: Python objects by type after a `gc.collect()`,
 Kivy widgets by class, Kivy `Cache` categories and their sizes, the Clock's
 events, and with `--tracemalloc` the allocation sites that grew since the
-first probe. That is how a leak is found: what grows per visit.
+second probe (tracing starts at the first, the warm kiosk before any visit).
+That is how a leak is found: what grows per visit.
 """
 
 from __future__ import annotations
@@ -91,10 +92,6 @@ def build(config: Any) -> Any:
     controller = sim_build(config)
     probe_dir = os.environ.get(PROBE_ENV)
     if probe_dir:
-        if os.environ.get(TRACE_ENV):
-            import tracemalloc
-
-            tracemalloc.start(8)
         _Probe(Path(probe_dir)).install()
     return controller
 
@@ -164,6 +161,11 @@ class _Probe:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.rename(path)
+        if os.environ.get(TRACE_ENV) and not tracemalloc.is_tracing():
+            # From the first probe on (the warm kiosk at the attract screen), not from the
+            # start: tracing every allocation makes building the screens ahead so slow that
+            # the window stops answering; growth per visit is what is looked for anyway.
+            tracemalloc.start(8)
 
 
 def _where_held(objects: list[Any], secrets: list[str]) -> dict[str, list[str]]:
