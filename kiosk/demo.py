@@ -150,7 +150,6 @@ class DemoStack:
     pcsc: Any = None
     card: Any = None
     problems: list[str] = field(default_factory=list)
-    _owns_workdir: bool = True
 
     def start(self, config_path: str | None = None) -> Config:
         from devices.printer_sim import start_printer_sim

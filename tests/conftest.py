@@ -1,11 +1,16 @@
 """Shared test set-up. Parts register their own fixture plugins here."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Kivy reads these at import: keep it out of ~/.kivy and away from pytest's argv
 # in every worker, whichever test imports it first.
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+if "KIVY_HOME" not in os.environ:
+    os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
+    # One per test process: a suite run left some 40 behind in /tmp.
+    atexit.register(shutil.rmtree, os.environ["KIVY_HOME"], ignore_errors=True)
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 

@@ -11,6 +11,7 @@ no other worker. Everything started here is stopped by a finalizer.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -40,6 +41,7 @@ def pcsc_stack() -> Iterator:
     stack.start()
     yield stack
     stack.stop()
+    shutil.rmtree(PCSC_BASE, ignore_errors=True)  # its socket, reader config and log
 
 
 @pytest.fixture

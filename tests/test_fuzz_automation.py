@@ -15,7 +15,6 @@ gets exactly one JSON line back and the connection stays usable for the next.
 from __future__ import annotations
 
 import json
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -116,8 +115,8 @@ def test_answers_that_are_not_json_become_internal_errors() -> None:
 
 
 @pytest.fixture(scope="module")
-def socket_server():
-    folder = tempfile.mkdtemp(prefix="fuzz-auto-")
+def socket_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz-auto")
     server = AutomationServer(Path(folder, "a.sock"), echo_handler, later)
     server.start()
     client = AutomationClient(server.path, timeout_s=20)
