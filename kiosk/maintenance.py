@@ -32,6 +32,7 @@ from typing import Any
 
 from kiosk import __version__
 from kiosk.action_result import ActionResult, not_available
+from kiosk.heap import resident_mb
 from kiosk.i18n import N_
 from kiosk.logs import redact
 from kiosk.recent_errors import RecentErrors
@@ -137,7 +138,8 @@ class Maintenance:
                       "uptime_s": round(time.monotonic() - self.started_at),
                       "reader": self._reader_report(), "printer": self._printer_report(),
                       "portal": self._portal_report(live_portal), "queue": self._queue_report(),
-                      "disk": self._disk_report(), "recent_errors": self.recent_errors.recent()}
+                      "disk": self._disk_report(), "memory": self._memory_report(),
+                      "recent_errors": self.recent_errors.recent()}
             return ActionResult("status_report", True, N_("status collected"), report)
         return self._audited("status_report", work, record=audit)
 
@@ -193,6 +195,12 @@ class Maintenance:
             return {"path": str(storage), "error": type(exc).__name__}
         return {"path": str(storage), "free_mb": usage.free // (1024 * 1024),
                 "min_free_mb": self.controller.config.storage.min_free_mb}
+
+    def _memory_report(self) -> dict[str, Any]:
+        """Resident memory beside the limit above which the kiosk restarts between
+        citizens (kiosk/heap.py), so a technician sees how close it runs."""
+        return {"resident_mb": round(resident_mb(), 1),
+                "restart_above_mb": self.controller.config.kiosk.restart_above_mb}
 
     # ------------------------------------------------------------ the printer
     def test_print(self, language: str | None = None) -> ActionResult:

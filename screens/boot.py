@@ -9,6 +9,7 @@ multitouch emulation's red dots, a window frame) is switched off here.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -30,6 +31,34 @@ def _kivy_home(config: Config) -> str:
     return tempfile.mkdtemp(prefix="kiosk-kivy-")
 
 
+# What Kivy logs as a warning or worse that means nothing on a kiosk, and that
+# the maintenance screen's "recent errors" would show a technician after every
+# start: no X cut buffer (xclip and xsel are left out on purpose: a citizen's
+# selected text must not land in the X selection), and a Kivy config written
+# for the first time under KIVY_HOME.
+KIVY_NOISE = (
+    "Cutbuffer: Unable to find any valuable Cutbuffer provider",
+    "Config: Older configuration version detected",
+    "Config: Upgrading configuration in progress",
+)
+
+
+class KivyNoise(logging.Filter):
+    """Demotes `KIVY_NOISE` to INFO: still in the journal, no longer among the errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and record.getMessage().startswith(KIVY_NOISE):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def quiet_kivy_noise() -> None:
+    """Install `KivyNoise` on Kivy's logger (once), before Kivy's first words."""
+    kivy_logger = logging.getLogger("kivy")
+    if not any(isinstance(f, KivyNoise) for f in kivy_logger.filters):
+        kivy_logger.addFilter(KivyNoise())
+
+
 def _under_window_manager() -> bool:
     """True under a compositor (cage, Wayland) or an X window manager's session."""
     return bool(os.environ.get("WAYLAND_DISPLAY") or os.environ.get("KIOSK_WINDOW_MANAGER"))
@@ -42,6 +71,7 @@ def prepare_kivy(config: Config) -> None:
     os.environ["KIVY_NO_ARGS"] = "1"  # our own argparse owns the command line
     os.environ.setdefault("KIVY_NO_FILELOG", "1")  # journald gets our logs already
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through our handlers
+    quiet_kivy_noise()
 
     from kivy.config import Config as KivyConfig
 

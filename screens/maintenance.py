@@ -163,6 +163,11 @@ class MaintenanceScreen(KioskScreen):
         if key == "disk":
             return tm("Free disk: {mb} MB in {path}", language, mb=value.get("free_mb", "—"),
                       path=value.get("path", "—"))
+        if key == "memory":
+            limit = value.get("restart_above_mb")
+            return tm("Memory: {mb} MB; restarts between citizens above {limit} MB", language,
+                      mb=value.get("resident_mb", "—"), limit=limit) if limit else \
+                tm("Memory: {mb} MB; no restart limit", language, mb=value.get("resident_mb", "—"))
         if key == "version":
             return tm("Version {version}, kiosk {kiosk}, up {uptime}", language,
                       version=report.get("version", "—"), kiosk=report.get("kiosk_id", "—"),

@@ -117,6 +117,9 @@ def test_status_report_shows_every_part(rig) -> None:
     assert report["portal"]["up"] is True and 0 < report["portal"]["latency_ms"] < 2000
     assert report["queue"]["pending"] == 1 and report["queue"]["dead"] == 0
     assert report["disk"]["free_mb"] > 0 and report["version"] and report["uptime_s"] >= 0
+    config_limit = maintenance.controller.config.kiosk.restart_above_mb
+    assert report["memory"]["restart_above_mb"] == config_limit > 0
+    assert 0 < report["memory"]["resident_mb"] < config_limit * 4  # this test process, read
     assert report["recent_errors"][-1]["message"] == "printer jam while printing for 010********"
     assert actions(maintenance) == [("status_report", {"ok": True, "available": True})]
 

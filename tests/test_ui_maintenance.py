@@ -141,6 +141,11 @@ def test_door_lockout_screen_actions_audit_and_leave(sim_kiosk: KioskUnderTest) 
     texts = kiosk.texts()
     assert "0 waiting" in texts["maint-queue"] and "0 dead letters" in texts["maint-queue"]
     assert "MB" in texts["maint-disk"] and "tbs-07" in texts["maint-version"]
+    memory = re.fullmatch(r"Memory: ([\d.]+) MB; restarts between citizens above 1024 MB",
+                          texts["maint-memory"])
+    assert memory and float(memory.group(1)) > 100, texts["maint-memory"]  # the window's own
+    # Kivy's start-up noise (no X cut buffer, a first Kivy config) is not shown as an error.
+    assert "Cutbuffer" not in texts["maint-errors"] and "Config:" not in texts["maint-errors"]
     assert texts["maint-reader"].startswith("Card reader:")
 
     # A test print reaches the printer stand-in.
