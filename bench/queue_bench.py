@@ -8,6 +8,8 @@ between machines by more than the queues differ from each other
 
     .venv/bin/python bench/queue_bench.py            # default, under 2 minutes
     .venv/bin/python bench/queue_bench.py --flap 300 # plus a long flapping-portal run
+    .venv/bin/python bench/queue_bench.py --fsync-extra-us 2000 -n 500 --backlog 2000
+        # every fsync 2 ms slower: the ratios on a disk like a kiosk's (bench/slow_fsync.py)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import slow_fsync  # noqa: E402
 from kiosk.portal import simulator  # noqa: E402
 from kiosk.portal.client import PortalClient  # noqa: E402
 from kiosk.sealing import load_public_key, write_keypair  # noqa: E402
@@ -360,8 +363,19 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--backlog", type=int, default=10000, help="entries drained to the simulator")
     parser.add_argument("--flap", type=float, default=0, help="also run a flapping portal this long (s)")
+    parser.add_argument("--fsync-extra-us", type=int, default=0,
+                        help="make every fsync this much slower (bench/slow_fsync.py)")
     parser.add_argument("--fsyncs-child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fsync_extra_us and not slow_fsync.extra_us():
+        argv = [a for a in sys.argv if not a.startswith("--fsync-extra-us")]
+        if "--fsync-extra-us" in sys.argv:  # the "--fsync-extra-us N" spelling: drop N too
+            at = sys.argv.index("--fsync-extra-us")
+            argv = sys.argv[:at] + sys.argv[at + 2:]
+        slow_fsync.rerun_with_slow_fsync(args.fsync_extra_us, argv)
+    if slow_fsync.extra_us():
+        print(f"every fsync and fdatasync of this run waits {slow_fsync.extra_us()} µs more "
+              "than the disk needs (bench/slow_fsync.py)")
     if args.fsyncs_child:
         fsyncs_child(args.fsyncs_child[0], int(args.fsyncs_child[1]))
         return 0
