@@ -7,11 +7,13 @@ sends from here. Its acknowledgements and failed attempts commit without an
 fsync of their own: one lost to a power cut only sends the entry again, with
 the same idempotency key, and the portal answers it from its record of the
 first delivery (tests/test_queue_power_cut.py). A refusal (dead letter) is
-committed durably: it must not be sent again by itself. What reaches the disk is the HPKE-sealed envelope plus
-metadata that names no citizen (see `schema._v1`): service id, times, size,
-attempts, status, local and portal references, the portal's error code
-(never its message, which may quote what the citizen typed) and a 16-bit
-ordering key (kiosk_key.ordering_key), emptied once the entry is delivered.
+committed durably: it must not be sent again by itself.
+
+What reaches the disk is the HPKE-sealed envelope plus metadata that names
+no citizen (see `schema._v1`): service id, times, size, attempts, status,
+local and portal references, the portal's error code (never its message,
+which may quote what the citizen typed) and a 16-bit ordering key
+(kiosk_key.ordering_key), emptied once the entry is delivered.
 
 One process writes (the kiosk); it holds ``outbox.lock`` so a second kiosk
 process started by mistake fails at once instead of handing out the same
