@@ -355,3 +355,24 @@ def test_the_warm_up_never_opens_a_keyboard_on_the_screen_a_citizen_sees(kiosk: 
             time.sleep(0.05)
         kiosk.tap("home")
         kiosk.wait(screen="home")
+
+
+def test_while_searching_log_out_stays_in_reach_and_ends_the_visit(kiosk: Any) -> None:
+    """The field trial's "logout not on screen" (19 of 300 visits): a citizen searching, the
+    keyboard open, could not leave before closing the search: the button folded away with the
+    other actions. Last in the module: it ends the visit, then logs in again."""
+    kiosk.ok({"cmd": "type", "id": "search", "text": "დაბად"})
+    texts_when(kiosk, "service-birth-certificate-repeat")
+    rects = {w["id"]: w["rect"] for w in kiosk.state()["widgets"]}  # [left, top, width, height]
+    keys = [rect for name, rect in rects.items() if name.startswith("keyboard-")]
+    assert keys and "logout" in rects, sorted(rects)
+    logout = rects["logout"]
+    assert logout[1] + logout[3] <= min(top for _left, top, _w, _h in keys) + 1, "under the keyboard"
+    kiosk.tap("logout")
+    kiosk.wait(screen="attract")
+    kiosk.tap("password-login")  # back to the personal page for any test after this one
+    kiosk.wait(screen="password")
+    kiosk.ok({"cmd": "type", "id": "field-username", "text": USERNAME})
+    kiosk.ok({"cmd": "type", "id": "field-password", "text": PASSWORD})
+    kiosk.tap("submit")
+    kiosk.wait(screen="home")  # the contacts were confirmed at the first login
