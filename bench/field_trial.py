@@ -39,7 +39,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.fieldtrial.report import find_secrets, memory_growth, table, wrong_pin  # noqa: E402
+from bench.fieldtrial.report import (  # noqa: E402
+    find_secrets,
+    memory_growth,
+    stuck_kinds,
+    table,
+    wrong_pin,
+)
 from bench.fieldtrial.stand import KIOSK_ID, Person, Stand, Supervisor, identities  # noqa: E402
 from bench.fieldtrial.visits import Driver, KioskDied, LeakWatch, Outcome, Stuck, Visits  # noqa: E402
 from bench.memory_soak import wait_heap_released  # noqa: E402
@@ -119,11 +125,11 @@ class Trial:
                            (50, 25, 10, 5, 10))[0]
         if person.card is None:
             kind = "password"
-        self._faults_before(number)
+        injected = self._faults_before(number)
         if self.stand.pcsc.with_reader is False:
             kind = "password" if person.card is None or rng.random() < 0.7 else kind
         releases = self._heap_releases()
-        out = Outcome(kind, person.key)
+        out = Outcome(kind, person.key, faults=injected)
         self.outcomes.append(out)
         self.leaks.next_visit(number)
         self.leaks.remember(person.given_name, person.surname, person.personal_number, person.masked)
@@ -185,23 +191,28 @@ class Trial:
 
         return pull if self.rng.random() < 0.7 else crash
 
-    def _faults_before(self, number: int) -> None:
+    def _faults_before(self, number: int) -> list[str]:
+        """Inject this visit's faults; their names, kept with the visit (a stuck step is
+        read beside what hit it)."""
         rng, stand = self.rng, self.stand
+        injected = []
         if self.portal_fault_left <= 0 and rng.random() < 0.15:
             mode, kwargs, visits = rng.choice(PORTAL_FAULTS)
             stand.portal_fault(mode, **kwargs)
             self.portal_fault_left = visits
-            self.faults[f"portal {mode}"] += 1
+            injected.append(f"portal {mode}")
         if rng.random() < 0.05:
             stand.pcscd_crash()
-            self.faults["pcscd killed"] += 1
+            injected.append("pcscd killed")
         elif rng.random() < 0.04:
             stand.reader_gone()
-            self.faults["reader gone"] += 1
+            injected.append("reader gone")
         if rng.random() < 0.08:
             status = rng.choice(("paper-out", "cover-open"))
             stand.printer_status(status)
-            self.faults[f"printer {status}"] += 1
+            injected.append(f"printer {status}")
+        self.faults.update(injected)
+        return injected
 
     def _faults_after(self) -> None:
         self.portal_fault_left -= 1
@@ -375,6 +386,7 @@ class Trial:
             "notes": dict(notes),
             "unrecovered": self.unrecovered,
             "visits": [vars(o) for o in self.outcomes],
+            "stuck_kinds": stuck_kinds([vars(o) for o in self.outcomes]),
             "wall_s": round(wall_s, 1),
         }
 
@@ -450,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"visits {dict(result['visit_kinds'])}")
     print(f"faults {result['faults']}")
     print(f"notes {result['notes']}")
+    if result.get("stuck_kinds"):
+        print(f"stuck steps {result['stuck_kinds']}")
     print(f"details in {out / 'result.json'}")
     bad = (result["lost"] or result["duplicated"] or result["leaks"] or result["pin_found"]
            or result["receipts_missing"])

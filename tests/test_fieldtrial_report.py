@@ -1,4 +1,5 @@
-"""The field trial's secret search: a PIN anywhere is found, a reference's counter is not a PIN."""
+"""The field trial's report: a PIN anywhere is found, a reference's counter is not a PIN;
+stuck steps are told apart."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.fieldtrial.report import PIN_DIGITS, find_secrets, wrong_pin
+from bench.fieldtrial.report import PIN_DIGITS, find_secrets, stuck_kinds, wrong_pin
 from bench.fieldtrial.stand import identities
 
 
@@ -72,3 +73,18 @@ def test_memory_growth_reads_the_scatter_apart_from_a_rise() -> None:
     assert memory_growth(runs[:1] + higher)["day_drift"] > 25
     assert memory_growth([{"start": 400.0, "end": 410.0}]) == {
         "largest": None, "median": None, "largest_fitted": None, "day_drift": None}
+
+
+def test_stuck_steps_are_told_apart_with_the_faults_of_their_visit() -> None:
+    tap = ("stuck:{'cmd': 'tap', 'id': 'logout'} -> {'error': 'unknown_id', 'id': 'logout', "
+           "'screen': 'home', 'visible': ['site-name', 'search']}")
+    visits = [
+        {"notes": [tap, "searched"], "faults": []},
+        {"notes": [tap], "faults": []},
+        {"notes": ["stuck:waited for ('pin', 'error'), still on attract"], "faults": ["reader gone"]},
+        {"notes": ["stuck_after:something else", "kiosk_died"]},  # not a stuck step of the visit
+    ]
+    assert stuck_kinds(visits) == {
+        "{'cmd': 'tap', 'id': 'logout'} -> unknown_id on home": 2,
+        "waited for ('pin', 'error'), still on attract [reader gone]": 1,
+    }

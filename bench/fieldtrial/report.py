@@ -82,6 +82,34 @@ COLUMNS = (("citizens", "citizens"), ("submissions accepted", "submissions_accep
            ("leaks", "leaks"), ("PIN found", "pin_found"), ("kills", "kills"))
 
 
+_ERROR = re.compile(r"'error': '([a-z_]+)'")
+_SCREEN = re.compile(r"'screen': '([a-z_]+)'")
+
+
+def stuck_kinds(visits: list[dict[str, Any]]) -> dict[str, int]:
+    """Stuck steps by what stuck, with the faults injected before their visit.
+
+    "stuck" alone says a step did not go as scripted; the kind (a tap on a
+    control that was not on screen, a screen that never came) and what hit
+    the visit tell a kiosk's fault from a fault the trial caused on purpose.
+    """
+    kinds: dict[str, int] = {}
+    for visit in visits:
+        for note in visit.get("notes", []):
+            if not note.startswith("stuck:"):
+                continue
+            text = note[len("stuck:"):]
+            command, _, answer = text.partition(" -> ")
+            if answer:
+                error, screen = _ERROR.search(answer), _SCREEN.search(answer)
+                text = (f"{command} -> {error.group(1) if error else answer[:40]}"
+                        + (f" on {screen.group(1)}" if screen else ""))
+            faults = visit.get("faults") or []
+            key = text[:120] + (f" [{', '.join(faults)}]" if faults else "")
+            kinds[key] = kinds.get(key, 0) + 1
+    return dict(sorted(kinds.items(), key=lambda item: -item[1]))
+
+
 def table(result: dict[str, Any]) -> str:
     def mb(value: Any) -> str:
         return f"{value:.1f}" if isinstance(value, (int, float)) else "?"

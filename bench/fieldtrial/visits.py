@@ -174,6 +174,7 @@ class Outcome:
     accepted: list[str] = field(default_factory=list)
     paid: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)  # injected just before this visit
 
 
 class Visits:
