@@ -28,10 +28,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
-from escpos import printer as escpos_printers
-from escpos.exceptions import Error as EscposError
-
+from devices.escpos_import import importing_escpos
 from kiosk.logs import event
+
+with importing_escpos():  # escpos's cache folder removed after, not left in /tmp per start
+    from escpos import printer as escpos_printers
+    from escpos.exceptions import Error as EscposError
 
 if TYPE_CHECKING:
     from PIL import Image
