@@ -356,6 +356,7 @@ class Trial:
         pin_hits = find_secrets(self._searched_files(), secrets | passwords)
         last = self.rss[-1] if self.rss else {}
         notes = Counter(n.split(":")[0] for o in self.outcomes for n in o.notes)
+        visits = [vars(o) for o in self.outcomes]
         growth = memory_growth(self.rss)
         return {
             "citizens": len(self.outcomes),
@@ -385,8 +386,8 @@ class Trial:
             "faults": dict(self.faults),
             "notes": dict(notes),
             "unrecovered": self.unrecovered,
-            "visits": [vars(o) for o in self.outcomes],
-            "stuck_kinds": stuck_kinds([vars(o) for o in self.outcomes]),
+            "visits": visits,
+            "stuck_kinds": stuck_kinds(visits),
             "wall_s": round(wall_s, 1),
         }
 

@@ -367,12 +367,8 @@ def main() -> int:
                         help="make every fsync this much slower (bench/slow_fsync.py)")
     parser.add_argument("--fsyncs-child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.fsync_extra_us and not slow_fsync.extra_us():
-        argv = [a for a in sys.argv if not a.startswith("--fsync-extra-us")]
-        if "--fsync-extra-us" in sys.argv:  # the "--fsync-extra-us N" spelling: drop N too
-            at = sys.argv.index("--fsync-extra-us")
-            argv = sys.argv[:at] + sys.argv[at + 2:]
-        slow_fsync.rerun_with_slow_fsync(args.fsync_extra_us, argv)
+    if args.fsync_extra_us and not slow_fsync.extra_us():  # the rerun has the shim: no loop
+        slow_fsync.rerun_with_slow_fsync(args.fsync_extra_us, sys.argv)
     if slow_fsync.extra_us():
         print(f"every fsync and fdatasync of this run waits {slow_fsync.extra_us()} µs more "
               "than the disk needs (bench/slow_fsync.py)")
