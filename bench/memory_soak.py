@@ -128,6 +128,9 @@ class _Probe:
             "widgets": dict(widgets), "bound_methods": dict(methods.most_common(300)),
             "caches": caches, "clock_events": len(Clock.get_events()),
             "garbage": len(gc.garbage),
+            # screens/services.py: the built forms kept, and their cost in widgets
+            "forms_kept": [{"forms": len(o._forms), "widgets": o._forms.total}
+                           for o in objects if type(o).__name__ == "ServiceScreen"],
             # screens/label_memory.py: a label's SDL surface kept after its texture is made
             "label_surfaces_kept": sum(1 for o in objects if type(o).__name__ == "LabelSDL2"
                                        and getattr(o, "_surface", None) is not None)}
@@ -338,6 +341,11 @@ def probe(pid: int, probe_dir: Path, number: int, timeout_s: float = 60) -> dict
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _forms_kept(report: dict[str, Any]) -> str:
+    kept = report.get("forms_kept") or [{}]
+    return f"forms kept {kept[0].get('forms', '?')} ({kept[0].get('widgets', '?')} widgets)"
+
+
 def _anon_file(report: dict[str, Any]) -> str:
     """Heap and mappings (RssAnon: Python objects, textures, GL) apart from mapped files."""
     status = report["status"]
@@ -436,7 +444,8 @@ def main() -> int:
                     probes.append(probe(pid, args.probe, number))
                     widgets = sum(probes[-1]["widgets"].values())
                     line += (f"  objects {probes[-1]['objects']}  widgets {widgets}"
-                             f"  clock {probes[-1]['clock_events']}  {_anon_file(probes[-1])}")
+                             f"  clock {probes[-1]['clock_events']}  {_anon_file(probes[-1])}"
+                             f"  {_forms_kept(probes[-1])}")
                 if trial is not None and notes:
                     line += "  " + " ".join(notes)[:200]
                 print(line, flush=True)

@@ -34,8 +34,16 @@ from screens.service_texts import money, reason_text
 from screens.services_cache import Lru, WarmUp, draw_once, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable
 
-FORMS_KEPT = 12  # built forms kept (a category's worth); each holds its label textures
+# Widgets of the built forms kept (about twelve forms, a category's worth): each
+# widget holds its label textures, so the bound is on widgets, not on forms
+# (screens/services_cache.Lru says why).
+FORM_WIDGETS_KEPT = 340
 ICONS = Path(__file__).parent / "assets" / "icons"
+
+
+def form_widgets(blocks: list[FieldBlock]) -> int:
+    """What a built form costs the kiosk's memory, in widgets (each one's label textures)."""
+    return sum(1 for block in blocks for _widget in block.walk(restrict=True))
 
 
 def icon_path(icon: str) -> str:
@@ -228,7 +236,7 @@ class ServiceScreen(SubPage):
     def __init__(self, **kwargs: Any) -> None:
         self.blocks: list[FieldBlock] = []
         self._built_for: tuple[str, str] | None = None
-        self._forms: Lru[list[FieldBlock]] = Lru(FORMS_KEPT)
+        self._forms: Lru[list[FieldBlock]] = Lru(FORM_WIDGETS_KEPT, cost=form_widgets)
         self._forms_catalog: Any = None
         self._refusal = ""
         self._to_draw = False  # a form built ahead, not drawn yet
@@ -244,7 +252,7 @@ class ServiceScreen(SubPage):
         self._plan_warm_up()
 
     def _plan_warm_up(self) -> None:
-        """As many forms as are kept, built and drawn once before the first citizen.
+        """As many forms as the kept widgets hold, built and drawn once before the first citizen.
 
         The first service of each category, then the second...: which ones a
         kiosk's citizens will want is not known, but the kept forms then take
@@ -256,13 +264,16 @@ class ServiceScreen(SubPage):
         columns = [[s for s in catalog.services_in(c.id) if s.form and s.kind != "lookup_payment"]
                    for c in catalog.categories]
         picked = [column[row] for row in range(max(map(len, columns), default=0))
-                  for column in columns if row < len(column)][:FORMS_KEPT]
+                  for column in columns if row < len(column)]
         jobs: list[Any] = []
         for service in picked:
             jobs += [lambda service=service: self._warm_form(service), self._draw_warmed]
         self.warm_up.restart(jobs)
 
     def _warm_form(self, service: Any) -> None:
+        if self._forms.full():
+            self.warm_up.drop_rest()
+            return
         if self.parent is None and self.mode == "form" and service.id not in self._forms:
             lay_out_off_screen(self)
             self._show_form(service)

@@ -29,36 +29,59 @@ WARM_UP_GAP_S = 0.05
 
 
 class Lru(Generic[T]):
-    """At most ``size`` built structures; the least recently used one is dropped first.
+    """The most recently used structures that fit in ``budget``; the least recently used goes first.
 
-    A bound, because every form holds its label textures in memory (about
-    1 MB a form at 1080 px wide): a full catalog of forms would cost hundreds.
+    A bound on what they cost, not on how many there are. Every form holds
+    its widgets' label textures (about 0.2 MB a widget at 1080 px wide), and
+    the catalog's forms run from one field to eight, some with long option
+    lists: kept twelve at a time, the kiosk's resident memory at rest moved
+    by ~20 MB with which twelve the last citizens happened to open
+    (`bench/memory_soak.py --trial`: RSS followed the widget count, 1,281
+    to 1,396 widgets, 450 to 474 MB, with no trend). Kept to a budget of
+    widgets, what they hold stays within one form of the budget.
     """
 
-    def __init__(self, size: int, on_drop: Callable[[T], None] | None = None) -> None:
-        self.size = size
-        self.on_drop = on_drop
-        self._items: OrderedDict[Hashable, T] = OrderedDict()
+    def __init__(self, budget: int, cost: Callable[[T], int] = lambda _item: 1) -> None:
+        self.budget = budget
+        self.cost = cost
+        self._items: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
+        self.total = 0  # the kept items' cost
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         if key in self._items:
             self._items.move_to_end(key)
-            return self._items[key]
-        item = self._items[key] = build()
-        while len(self._items) > self.size:
-            _key, dropped = self._items.popitem(last=False)
-            if self.on_drop is not None:
-                self.on_drop(dropped)
+            return self._items[key][0]
+        item = build()
+        cost = self.cost(item)
+        self._items[key] = (item, cost)
+        self.total += cost
+        while self.total > self.budget and len(self._items) > 1:  # the newest stays, whatever its cost
+            _key, (_dropped, dropped_cost) = self._items.popitem(last=False)
+            self.total -= dropped_cost
         return item
+
+    def full(self) -> bool:
+        """Whether one more item of the kept ones' average cost would no longer fit.
+
+        What building ahead asks: past this point it would only drop what it
+        built before.
+        """
+        if not self._items:
+            return self.budget <= 0
+        return self.total + self.total / len(self._items) > self.budget
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._items
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def values(self) -> Iterator[T]:
-        return iter(list(self._items.values()))
+        return iter([item for item, _cost in self._items.values()])
 
     def clear(self) -> None:
         self._items.clear()
+        self.total = 0
 
 
 # The WarmUps with jobs still to run. Until it is empty the kiosk is still
@@ -85,6 +108,10 @@ class WarmUp:
             self._event.cancel()
         self._event = Clock.schedule_once(self._step, delay_s)
         _PENDING.add(self)
+
+    def drop_rest(self) -> None:
+        """Called from a job: the plan is done early (what it built ahead already fills its room)."""
+        self._jobs.clear()
 
     def _step(self, _dt: float) -> None:
         self._event = None
