@@ -150,6 +150,7 @@ def run_demo(config_path: str | None = None, pin: str = "1234", automation_socke
 
     stack = DemoStack(pin=pin)
     xvfb = None
+    socket_dir: Path | None = None
     try:
         config = stack.start(config_path)
         controller = build_controller(config)
@@ -173,6 +174,8 @@ def run_demo(config_path: str | None = None, pin: str = "1234", automation_socke
         stack.stop()
         if xvfb is not None:
             xvfb.stop()
+        if socket_dir is not None:  # only the tour's socket: the receipts' folder stays for the user
+            shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 def _start_tour(socket_path: Path, out_dir: Path, stack: DemoStack, pin: str) -> None:

@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(400)]
 def test_demo_tour_without_a_display(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["KIVY_HOME"] = str(tmp_path / "kivy")
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
     out = tmp_path / "tour"
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "demo", "--tour", str(out)],
@@ -31,6 +33,9 @@ def test_demo_tour_without_a_display(tmp_path: Path) -> None:
     assert "Printed receipts are written as PNG files to" in output
     assert "Tour done" in output, output[-3000:]
     assert "Traceback" not in output
+    # What the demo made in TMPDIR: the folder it told the user the receipts are in, nothing else.
+    left = sorted(p.name for p in (tmp_path / "tmp").iterdir())
+    assert len(left) == 1 and left[0].startswith("kiosk-demo-"), left
     for name in ("attract-ka", "attract-en", "attract-ru", "pin"):
         picture = out / f"{name}.png"
         assert picture.exists(), f"{name}.png missing; have {sorted(p.name for p in out.iterdir())}"
