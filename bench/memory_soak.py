@@ -128,6 +128,7 @@ class _Probe:
             "widgets": dict(widgets), "bound_methods": dict(methods.most_common(300)),
             "caches": caches, "clock_events": len(Clock.get_events()),
             "garbage": len(gc.garbage),
+            "anon_parts": _anon_parts(os.getpid()), "pymalloc": _pymalloc(),
             # screens/services.py: the built forms kept, and their cost in widgets
             "forms_kept": [{"forms": len(o._forms), "widgets": o._forms.total}
                            for o in objects if type(o).__name__ == "ServiceScreen"],
@@ -205,6 +206,52 @@ def _where_held(objects: list[Any], secrets: list[str]) -> dict[str, list[str]]:
                                                   for w in line.words):
                     found[secret].add(f"{kind.__name__} (core label) of {obj.options.get('font_size')}")
     return {k: sorted(v)[:12] for k, v in found.items()}
+
+
+def _anon_parts(pid: int) -> dict[str, int]:
+    """Anonymous resident memory (kB): glibc's main heap ([heap]) and all other anonymous mappings.
+
+    The others hold Python's object arenas (see `_pymalloc`), other threads'
+    glibc arenas, blocks glibc mapped on their own (above the mmap
+    threshold: textures' pixels, vertex arrays) and the GL driver's; the
+    kernel merges neighbouring ones, so their sizes do not tell them apart.
+    """
+    parts = {"heap": 0, "other_anon": 0}
+    name = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and not head[0].endswith(":"):  # a mapping's first line
+            name = head[5] if len(head) > 5 else ""
+        elif head and head[0] == "Anonymous:" and name in ("", "[heap]"):
+            parts["heap" if name == "[heap]" else "other_anon"] += int(head[1])
+    return parts
+
+
+def _pymalloc(stderr_fd: int = 2) -> dict[str, int]:
+    """pymalloc's own account (sys._debugmallocstats, written to fd 2): arenas and bytes in use.
+
+    An arena (1 MiB) goes back to the system only when every object in it is
+    gone: arenas far above the bytes in use is fragmentation, not a leak.
+    """
+    import re
+
+    with tempfile.TemporaryFile() as capture:
+        saved = os.dup(stderr_fd)
+        try:
+            os.dup2(capture.fileno(), stderr_fd)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, stderr_fd)
+            os.close(saved)
+        capture.seek(0)
+        text = capture.read().decode("ascii", "replace")
+    wanted = {"# arenas allocated current": "arenas", "bytes in allocated blocks": "allocated_bytes"}
+    found = {}
+    for label, key in wanted.items():
+        match = re.search(re.escape(label) + r"\s*=\s*([0-9,]+)", text)
+        if match:
+            found[key] = int(match.group(1).replace(",", ""))
+    return found
 
 
 def _status(pid: int) -> dict[str, int]:
@@ -354,6 +401,12 @@ def _anon_file(report: dict[str, Any]) -> str:
         line += f" after malloc_trim {report['status_after_trim']['VmRSS'] / 1024:.1f} MB"
     if "traced_mb" in report:
         line += f" traced {report['traced_mb']:.1f} MB"
+    parts, pymalloc = report.get("anon_parts") or {}, report.get("pymalloc") or {}
+    if parts:
+        line += " (" + " ".join(f"{k} {v / 1024:.1f}" for k, v in parts.items()) + ")"
+    if pymalloc:
+        line += (f" pymalloc {pymalloc.get('arenas', 0)} arenas,"
+                 f" {pymalloc.get('allocated_bytes', 0) / 2**20:.1f} MB in use")
     return line
 
 
