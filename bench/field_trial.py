@@ -126,8 +126,10 @@ class Trial:
         if person.card is None:
             kind = "password"
         injected = self._faults_before(number)
-        if self.stand.pcsc.with_reader is False:
-            kind = "password" if person.card is None or rng.random() < 0.7 else kind
+        if self.stand.pcsc.with_reader is False and kind != "password":
+            # Most card holders then log in with a password; the others came with the card
+            # only and must read on the attract screen that the reader is not working.
+            kind = "password" if person.card is None or rng.random() < 0.7 else "reader_gone"
         releases = self._heap_releases()
         out = Outcome(kind, person.key, faults=injected)
         self.outcomes.append(out)
@@ -151,6 +153,9 @@ class Trial:
 
     def _visit(self, person: Person, kind: str, out: Outcome) -> None:
         v, rng = self.visits, self.rng
+        if kind == "reader_gone":
+            v.reader_gone(out)
+            return
         if kind == "blocked":
             person.card.applet.tries_left = person.card.applet.profile.max_pin_tries
             v.block(person, out)

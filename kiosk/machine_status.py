@@ -84,6 +84,15 @@ class MachineStatus:
             self.status = new
         tell(self._status_listeners, new, "status")
 
+    def card_reader_missing(self) -> bool:
+        """Whether the card reader service finds no reader (unplugged, or pcscd lost it).
+
+        What the attract screen tells a citizen, so that nobody stands there
+        pushing a card into a reader that cannot see it. A kiosk built
+        without a reader service (password logins only) never says so.
+        """
+        return self.parts.reader is not None and self.status.reader == "no_reader"
+
     def _on_network(self, online: bool) -> None:
         self._set_status(network_online=bool(online))
         if online:

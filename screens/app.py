@@ -68,6 +68,9 @@ HERE = Path(__file__).parent
 # After a wiped visit: long enough for the attract screen to be drawn and the old
 # screens' widgets dropped, short enough to be done before the next card comes.
 HEAP_RELEASE_DELAY_S = 1.0
+# A reader must stay missing this long before the attract screen says so: pcscd
+# restarting, or the reader service's first look at start-up, must not flash it.
+READER_MISSING_GRACE_S = 3.0
 KV_FILES = ("widgets.kv", "attract.kv", "pin.kv", "messages.kv", "overlays.kv", "demo.kv",
             "keyboard.kv", "services.kv", "personal.kv", "login.kv")
 # Keys a stray keyboard could use to close or leave the window.
@@ -158,6 +161,7 @@ class KioskApp(App):
         self.heap_releases = 0  # for the automation state, with the last one's figures
         self.heap_last_release: Released | None = None
         self._release_heap = Clock.create_trigger(self._release_heap_after_visit, HEAP_RELEASE_DELAY_S)
+        self._confirm_reader_missing = Clock.create_trigger(self._show_reader_missing, READER_MISSING_GRACE_S)
         self.title = "Kiosk"
 
     # ------------------------------------------------------------ building
@@ -288,6 +292,18 @@ class KioskApp(App):
     def _show_status(self, status: Any) -> None:
         self.ui.network_online = bool(getattr(status, "network_online", True))
         self.ui.printer_ready = getattr(status, "printer", "ready") in ("ready", "near_end")
+        if self._reader_missing():
+            self._confirm_reader_missing()  # shown only if still missing after the grace
+        else:
+            self._confirm_reader_missing.cancel()
+            self.ui.reader_missing = False
+
+    def _reader_missing(self) -> bool:
+        missing = getattr(self.controller, "card_reader_missing", None)
+        return bool(missing()) if callable(missing) else False
+
+    def _show_reader_missing(self, _dt: float) -> None:
+        self.ui.reader_missing = self._reader_missing()
 
     def _every_second(self, _dt: float) -> None:
         self.controller.main_loop_alive()  # the watchdog ping comes from the UI loop itself

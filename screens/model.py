@@ -44,6 +44,7 @@ class ShellModel(AccessibilityModel):
     warning_cause = StringProperty("idle")
     # Device statuses a citizen should know about before starting.
     network_online = BooleanProperty(True)
+    reader_missing = BooleanProperty(False)  # the attract screen says so (screens/app.py: after a grace)
     printer_ready = BooleanProperty(True)
 
     def tr(self, message: str, _language: str = "", **values: Any) -> str:

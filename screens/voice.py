@@ -142,7 +142,8 @@ class VoiceController:
         Window.add_widget(self.frame)
         self.frame.show(None)
         Window.bind(on_keyboard=self._on_keyboard, children=self._on_window_children)
-        self.app.ui.bind(language=self._on_language, printer_ready=self._on_printer)
+        self.app.ui.bind(language=self._on_language, printer_ready=self._on_printer,
+                         reader_missing=self._on_reader)
         pin = self.app.manager.get_screen("pin")
         pin.bind(length=self._on_pin_length)
 
@@ -201,11 +202,11 @@ class VoiceController:
         tries = int(ui.tries_left) if ui.tries_left >= 0 else None
         if prefix:
             text = screen_instructions(ui.state, self.guide.language, ui.reason or None, tries_left=tries,
-                                       printer_ready=ui.printer_ready)
+                                       printer_ready=ui.printer_ready, reader_missing=ui.reader_missing)
             self.guide.say(f"{prefix} {text}")
         else:
             self.guide.say_screen(ui.state, ui.reason or None, tries_left=tries,
-                                  printer_ready=ui.printer_ready)
+                                  printer_ready=ui.printer_ready, reader_missing=ui.reader_missing)
 
     def _say_answer(self, overlay: Any, prefix: str = "") -> None:
         """A letter's answer: what it is in the citizen's language, the agency's text in its own voice."""
@@ -227,6 +228,11 @@ class VoiceController:
             self._say_where_we_are()
         else:
             self.guide.say(printer_note(self.guide.language))
+
+    def _on_reader(self, _model: Any, _missing: bool) -> None:
+        # A listener at the attract screen cannot see the card prompt change: say it again.
+        if self.on and self.app.ui.state == "attract" and self._top_overlay() is None:
+            self._say_where_we_are()
 
     def _say_warning(self) -> None:
         ui = self.app.ui

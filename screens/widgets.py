@@ -98,16 +98,20 @@ class CardAnimation(Automatable, Widget):
     card_h = NumericProperty(0.0)
     reader_top = NumericProperty(0.0)
     running = BooleanProperty(False)
+    # The reader is gone: the card rests above it, crossed out, and nothing invites it in.
+    unavailable = BooleanProperty(False)
     period_s = NumericProperty(4.0)
     _elapsed = 0.0
 
-    def on_running(self, _instance: object, running: bool) -> None:
+    def on_running(self, *_args: object) -> None:
         Clock.unschedule(self._step)
-        if running:
+        if self.running and not self.unavailable:
             self._elapsed = 0.0
             Clock.schedule_interval(self._step, 1 / 15)
         else:
             self.phase = 0.0
+
+    on_unavailable = on_running
 
     def _step(self, dt: float) -> None:
         self._elapsed = (self._elapsed + dt) % self.period_s

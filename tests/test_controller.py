@@ -124,6 +124,23 @@ def test_status_listeners_hear_only_changes() -> None:
     controller.stop()
 
 
+def test_the_reader_is_missing_only_when_the_reader_service_finds_none() -> None:
+    """What the attract screen tells citizens (screens/attract.kv): never on a kiosk built without one."""
+    with_reader = KioskController(Config(), Parts(reader=object()))
+    assert with_reader.card_reader_missing()  # nothing heard from the reader service yet
+    with_reader.on_reader_status("no_card")
+    assert not with_reader.card_reader_missing()
+    with_reader.on_reader_status("no_reader")  # unplugged, or pcscd lost it
+    assert with_reader.card_reader_missing()
+    with_reader.on_reader_status("unknown_card")  # a reader that reads a card it does not know
+    assert not with_reader.card_reader_missing()
+    without = make(None)  # password logins only (the portal simulator's UI tests)
+    without.on_reader_status("no_reader")
+    assert not without.card_reader_missing()
+    with_reader.stop()
+    without.stop()
+
+
 class CountingPrinter:
     """A printer whose status is asked for; `paper_out` flips what it answers."""
 

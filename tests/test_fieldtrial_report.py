@@ -10,6 +10,7 @@ import pytest
 
 from bench.fieldtrial.report import PIN_DIGITS, find_secrets, stuck_kinds, wrong_pin
 from bench.fieldtrial.stand import identities
+from bench.fieldtrial.visits import Outcome, Stuck, Visits
 
 
 def test_a_pin_is_found_in_a_log_line_or_a_database_but_not_as_a_references_counter(tmp_path: Path) -> None:
@@ -88,3 +89,28 @@ def test_stuck_steps_are_told_apart_with_the_faults_of_their_visit() -> None:
         "{'cmd': 'tap', 'id': 'logout'} -> unknown_id on home": 2,
         "waited for ('pin', 'error'), still on attract [reader gone]": 1,
     }
+
+
+class AttractOnly:
+    """The driver's `state`, as a kiosk at the attract screen answers it."""
+
+    def __init__(self, insert_card: str) -> None:
+        self.insert_card = insert_card
+
+    def state(self) -> dict:
+        return {"screen": "attract", "widgets": [{"id": "insert-card", "text": self.insert_card}]}
+
+
+CATALOG = {"services": [], "agencies": [{"id": "napr"}]}
+
+
+def test_a_card_only_citizen_reads_that_the_reader_is_gone_or_the_step_is_stuck() -> None:
+    """The trial's visit for a citizen with only a card while the reader is unplugged."""
+    told = Outcome("reader_gone", "p1")
+    Visits(AttractOnly("Считыватель карт не работает"), CATALOG, random.Random(1)).reader_gone(told)
+    assert told.notes == ["reader_gone_shown"]
+    asked = Outcome("reader_gone", "p2")
+    kiosk = AttractOnly("Insert your ID card into the reader below")
+    with pytest.raises(Stuck, match="still asks for a card"):
+        Visits(kiosk, CATALOG, random.Random(1)).reader_gone(asked, timeout_s=0.3)
+    assert asked.notes == []

@@ -17,13 +17,31 @@ import pytest
 
 from kiosk.i18n import translate
 from kiosk.speech import VoiceGuide
-from kiosk.speech_texts import PRINTER_NOTE, answer_reading, screen_instructions, written_in
+from kiosk.speech_texts import (
+    PRINTER_NOTE,
+    READER_MISSING,
+    SCREENS,
+    answer_reading,
+    screen_instructions,
+    written_in,
+)
 from tests.espeak_log import logging_espeak_env
 from tests.test_speech import LONG, recorder, wait_for
 
 ANSWER = ("თქვენი წერილი (MG-20261125-0E389967) განხილულია. საბუთების ასლები გამოგზავნილია "
           "თქვენს ელფოსტაზე.")
 SUBJECT = "ჩემი საბუთების ასლები"
+
+
+@pytest.mark.parametrize("language", ["ka", "en", "ru"])
+def test_the_attract_screen_says_the_reader_is_not_working_rather_than_ask_for_a_card(language: str) -> None:
+    missing, card = translate(language, READER_MISSING), translate(language, SCREENS["attract"])
+    assert missing != READER_MISSING or language == "en"  # translated, not the English fallback
+    said = screen_instructions("attract", language, reader_missing=True)
+    assert said.startswith(missing) and card not in said
+    assert screen_instructions("attract", language).startswith(card)
+    # Only the attract screen: in a visit the card is already in.
+    assert screen_instructions("pin", language, reader_missing=True) == screen_instructions("pin", language)
 
 
 @pytest.mark.parametrize("language", ["ka", "en", "ru"])

@@ -21,6 +21,7 @@ from kiosk.i18n import translate
 from tests.ui_card_controller import card_kiosk
 from tests.ui_services_support import open_service, texts_until, texts_when, typed
 from tests.ui_sim_controller import SimKiosk
+from tests.xvfb import screenshot
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc, pytest.mark.slow]
 
@@ -140,3 +141,40 @@ def test_card_visit_from_pin_to_portal_and_card_pull(card_visit: tuple[SimKiosk,
     card.remove()
     kiosk.wait(screen="attract", timeout_s=15)
     assert held_personal(kiosk) == [], "the widget tree still holds the card's citizen"
+
+
+def test_attract_says_when_the_reader_is_gone_and_what_still_works(card_visit: tuple[SimKiosk, Any],
+                                                                  pcsc_stack: Any) -> None:
+    """A reader unplugged (pcscd back without it): the card's place on the attract screen says so.
+
+    Nobody should stand pushing a card into a reader that cannot see it
+    (the field trial's one stuck step: a card inserted while the reader was
+    gone, and the screen still asking for it). With the network up, the
+    password login still works, and the screen says so; the reader back,
+    the card prompt is back, and a card is read again.
+    """
+    sk, card = card_visit
+    kiosk = sk.kiosk
+    prompt = translate("ka", "Insert your ID card into the reader below")
+    assert kiosk.texts()["insert-card"] == prompt
+    pcsc_stack.restart(with_reader=False)
+    gone = translate("ka", "The card reader is not working")
+    texts = texts_until(kiosk, lambda t: t.get("insert-card") == gone, timeout_s=20)
+    assert texts.get("insert-card") == gone, texts
+    assert texts["insert-card-hint"] == translate(
+        "ka", "You can log in with your username and password below, or go to the counter.")
+    assert "password-login" in texts
+    assert kiosk.state()["screen"] == "attract"
+    screenshot(kiosk, "attract-reader-gone-ka.png")
+    kiosk.tap("lang-en")
+    gone_en = "The card reader is not working"
+    texts = texts_until(kiosk, lambda t: t.get("insert-card") == gone_en, timeout_s=5)
+    assert texts.get("insert-card") == gone_en, texts
+    screenshot(kiosk, "attract-reader-gone-en.png")
+    kiosk.tap("lang-ka")
+
+    pcsc_stack.restart(with_reader=True)
+    texts = texts_until(kiosk, lambda t: t.get("insert-card") == prompt, timeout_s=20)
+    assert texts.get("insert-card") == prompt, texts
+    card.insert()
+    kiosk.wait(screen="pin", timeout_s=15)

@@ -9,7 +9,6 @@ clock runs 3x fast so a 30 s lockout passes in 10 s.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -22,17 +21,9 @@ import pytest
 from kiosk.audit import AuditLog
 from tests.secret_search import holds_secret
 from tests.ui_maint_controller import TECH_PIN
-from tests.xvfb import REPO, KioskUnderTest, run_kiosk
+from tests.xvfb import REPO, KioskUnderTest, run_kiosk, screenshot
 
-# `KIOSK_UPDATE_SCREENSHOTS=1 make test` refreshes docs/screenshots; else they go to tmp.
-DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
 WRONG = "1357"
-
-
-def screenshot(kiosk: KioskUnderTest, name: str) -> None:
-    folder = DOCS_SCREENSHOTS if os.environ.get("KIOSK_UPDATE_SCREENSHOTS") else kiosk.workdir / "shots"
-    shot = Path(kiosk.ok({"cmd": "screenshot", "path": str(folder / name)})["path"])
-    assert shot.stat().st_size > 10_000
 
 
 def corner(kiosk: KioskUnderTest) -> tuple[int, int]:

@@ -81,6 +81,18 @@ class KioskUnderTest:
         return self.proc.poll() is None
 
 
+# `KIOSK_UPDATE_SCREENSHOTS=1 make test` refreshes docs/screenshots; else they go to the kiosk's workdir.
+DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+def screenshot(kiosk: KioskUnderTest, name: str) -> Path:
+    """The window as it is now, as ``name``: into docs/screenshots only when asked to refresh them."""
+    folder = DOCS_SCREENSHOTS if os.environ.get("KIOSK_UPDATE_SCREENSHOTS") else kiosk.workdir / "shots"
+    shot = Path(kiosk.ok({"cmd": "screenshot", "path": str(folder / name)})["path"])
+    assert shot.stat().st_size > 10_000
+    return shot
+
+
 def write_config(path: Path, storage: Path, extra: str = "", kiosk_extra: str = "",
                  **session: int) -> Path:
     """A kiosk.toml; ``extra`` is more TOML tables (e.g. [portal] for the simulator),

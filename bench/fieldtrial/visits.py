@@ -22,6 +22,7 @@ from typing import Any
 
 from bench.fieldtrial.report import wrong_pin
 from kiosk.automation import AutomationClient
+from kiosk.i18n import LANGUAGES, translate
 
 REF = re.compile(r"\bK[0-9A-Z]-\d{4}-\d{4,}\b")
 PAY_REF = re.compile(r"\bPAY-[0-9A-F]{12}\b")
@@ -209,6 +210,23 @@ class Visits:
         self.d.type("pin-input", person.pin)
         self.d.tap("pin-ok")
         return self._after_login(person, out)
+
+    def reader_gone(self, out: Outcome, timeout_s: float = 15) -> None:
+        """A citizen with only a card, the reader unplugged: the attract screen must say so.
+
+        Pushing the card into a reader that cannot see it is what such a
+        citizen did before the screen said anything (a "stuck" step in the
+        300-citizen runs); now they read it and go to the counter.
+        """
+        gone = {translate(language, "The card reader is not working") for language in LANGUAGES}
+        deadline = time.monotonic() + timeout_s  # the screen's 3 s grace; pcscd coming back up
+        while time.monotonic() < deadline:
+            texts = {w["id"]: w["text"] for w in self.d.state()["widgets"]}
+            if texts.get("insert-card") in gone:
+                out.notes.append("reader_gone_shown")
+                return
+            time.sleep(0.2)
+        raise Stuck("the attract screen still asks for a card with the reader gone")
 
     def password_login(self, person: Any, out: Outcome) -> bool:
         self.d.tap("password-login")
