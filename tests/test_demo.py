@@ -6,8 +6,10 @@ simulator and the printer stand-in, all started and stopped by the demo.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,13 +22,19 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(400)]
 def test_demo_tour_without_a_display(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["KIVY_HOME"] = str(tmp_path / "kivy")
-    env["TMPDIR"] = str(tmp_path / "tmp")
-    (tmp_path / "tmp").mkdir()
+    # A short TMPDIR of its own: the tour's socket path in it must fit AF_UNIX's 108 bytes,
+    # which pytest's tmp_path under an xdist worker does not leave room for.
+    tmp = Path(tempfile.mkdtemp(prefix="demo-"))
+    env["TMPDIR"] = str(tmp)
     out = tmp_path / "tour"
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--tour", str(out)],
-        capture_output=True, text=True, timeout=360, env=env, check=False,
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "kiosk", "demo", "--tour", str(out)],
+            capture_output=True, text=True, timeout=360, env=env, check=False,
+        )
+        left = sorted(p.name for p in tmp.iterdir())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "the virtual card's PIN is 1234" in output
@@ -34,7 +42,6 @@ def test_demo_tour_without_a_display(tmp_path: Path) -> None:
     assert "Tour done" in output, output[-3000:]
     assert "Traceback" not in output
     # What the demo made in TMPDIR: the folder it told the user the receipts are in, nothing else.
-    left = sorted(p.name for p in (tmp_path / "tmp").iterdir())
     assert len(left) == 1 and left[0].startswith("kiosk-demo-"), left
     for name in ("attract-ka", "attract-en", "attract-ru", "pin"):
         picture = out / f"{name}.png"
