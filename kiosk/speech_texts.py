@@ -30,10 +30,13 @@ COUNTER = N_("If you need help, please go to the counter; a staff member will he
 TAKE_CARD = N_("Then press OK, finish, and take your card.")
 BLOCKED_END = N_("Then press Take my card and finish.")
 
-# The attract screen while the card reader is missing (screens/attract.kv shows the same).
+# The attract screen while the card reader is missing (screens/attract.kv shows the same):
+# the password login needs the network, so offline only the counter is left.
 READER_MISSING = N_("Welcome to the Justice House kiosk. The card reader is not working right now. You "
                     "can log in with your username and password, or go to the counter; a staff member "
                     "will help you.")
+READER_MISSING_OFFLINE = N_("Welcome to the Justice House kiosk. This kiosk cannot read cards right now. "
+                            "Please use another kiosk or go to the counter; a staff member will help you.")
 SCREENS: dict[str, str] = {
     "attract": N_("Welcome to the Justice House kiosk. To begin, insert your ID card into the card "
                   "reader below the screen, chip first, with the photo facing up."),
@@ -145,7 +148,8 @@ WARNING_FINAL = N_("Your visit will end in {n} seconds. Please finish now; your 
                    "cleared.")
 
 
-def instruction_msgids(screen: str, reason: str | None = None, reader_missing: bool = False) -> list[str]:
+def instruction_msgids(screen: str, reason: str | None = None, reader_missing: bool = False,
+                       online: bool = True) -> list[str]:
     """The msgids, in order, that make up a screen's spoken instructions."""
     reason = reason or ""
     if screen == "error":
@@ -157,7 +161,10 @@ def instruction_msgids(screen: str, reason: str | None = None, reader_missing: b
         parts += [NOT_SENT, CONFIRM_REASONS.get(reason, "")]
     if screen == "pin_blocked":
         return [*parts, SCREENS["pin_blocked"], BLOCKED_END]
-    parts.append(READER_MISSING if screen == "attract" and reader_missing else SCREENS.get(screen, COUNTER))
+    if screen == "attract" and reader_missing:
+        parts.append(READER_MISSING if online else READER_MISSING_OFFLINE)
+    else:
+        parts.append(SCREENS.get(screen, COUNTER))
     if screen in ("attract", "help", "help_overlay"):
         parts.append(NAV_HINT)
     if screen in ("help", "help_overlay"):
@@ -167,7 +174,7 @@ def instruction_msgids(screen: str, reason: str | None = None, reader_missing: b
 
 def screen_instructions(screen: str, language: str, reason: str | None = None, *,
                         tries_left: int | None = None, printer_ready: bool | None = None,
-                        reader_missing: bool = False, **_: Any) -> str:
+                        reader_missing: bool = False, online: bool = True, **_: Any) -> str:
     """A sentence or two telling a listener where they are and what to do, in ``language``.
 
     ``screen`` is a State value (or ``help_overlay``); ``reason`` is
@@ -175,10 +182,12 @@ def screen_instructions(screen: str, language: str, reason: str | None = None, *
     ``printer_ready=False`` on the service form and the confirm screen adds
     what their receipt-note shows: the receipt will be on the screen.
     ``reader_missing`` on the attract screen says the reader is not working
-    and what still works, instead of asking for the card.
+    and what still works (with ``online`` False, the password login does
+    not), instead of asking for the card.
     Unknown screens and reasons get a safe general text, never an exception.
     """
-    texts = [translate(language, msgid) for msgid in instruction_msgids(screen, reason, reader_missing)]
+    msgids = instruction_msgids(screen, reason, reader_missing, online)
+    texts = [translate(language, msgid) for msgid in msgids]
     if screen == "pin" and tries_left is not None and tries_left >= 0:
         # After "The PIN was wrong." when it was; else after the instructions.
         tries = translate(language, TRIES_LEFT, n=tries_left)

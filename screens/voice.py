@@ -202,11 +202,13 @@ class VoiceController:
         tries = int(ui.tries_left) if ui.tries_left >= 0 else None
         if prefix:
             text = screen_instructions(ui.state, self.guide.language, ui.reason or None, tries_left=tries,
-                                       printer_ready=ui.printer_ready, reader_missing=ui.reader_missing)
+                                       printer_ready=ui.printer_ready, reader_missing=ui.reader_missing,
+                                       online=ui.network_online)
             self.guide.say(f"{prefix} {text}")
         else:
             self.guide.say_screen(ui.state, ui.reason or None, tries_left=tries,
-                                  printer_ready=ui.printer_ready, reader_missing=ui.reader_missing)
+                                  printer_ready=ui.printer_ready, reader_missing=ui.reader_missing,
+                                  online=ui.network_online)
 
     def _say_answer(self, overlay: Any, prefix: str = "") -> None:
         """A letter's answer: what it is in the citizen's language, the agency's text in its own voice."""

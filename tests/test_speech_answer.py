@@ -20,6 +20,7 @@ from kiosk.speech import VoiceGuide
 from kiosk.speech_texts import (
     PRINTER_NOTE,
     READER_MISSING,
+    READER_MISSING_OFFLINE,
     SCREENS,
     answer_reading,
     screen_instructions,
@@ -40,6 +41,9 @@ def test_the_attract_screen_says_the_reader_is_not_working_rather_than_ask_for_a
     said = screen_instructions("attract", language, reader_missing=True)
     assert said.startswith(missing) and card not in said
     assert screen_instructions("attract", language).startswith(card)
+    # Offline the password login does not work either: only another kiosk or the counter.
+    offline = screen_instructions("attract", language, reader_missing=True, online=False)
+    assert offline.startswith(translate(language, READER_MISSING_OFFLINE)) and offline != said
     # Only the attract screen: in a visit the card is already in.
     assert screen_instructions("pin", language, reader_missing=True) == screen_instructions("pin", language)
 
