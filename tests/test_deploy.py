@@ -102,6 +102,16 @@ def test_release_runs_the_installed_program_with_the_example_config(installed) -
     assert (dest / "opt/kiosk/README.md").read_text() == (REPO / "README.md").read_text()
     # The translations are compiled at install time: the release is read-only at run time.
     assert list(release.glob("venv/lib/python3*/site-packages/kiosk/locale/ka/LC_MESSAGES/*.mo"))
+    # Everything the kiosk reads beside its code (kv rules, the category icons, the bundled
+    # catalog, card profiles, translations) is in the release: the icons were once left out of
+    # the wheel, and every category tile of an installed kiosk would have been blank.
+    site = next(release.glob("venv/lib/python3*/site-packages"))
+    beside_code = [path.relative_to(REPO) for package in ("kiosk", "screens", "devices", "offline_queue")
+                   for path in (REPO / package).rglob("*")
+                   if path.is_file() and path.suffix not in (".py", ".pyc", ".mo")
+                   and "__pycache__" not in path.parts]
+    assert len(beside_code) > 50
+    assert [str(path) for path in beside_code if not (site / path).exists()] == []
     fmt = (dest / "var/lib/kiosk/storage-format.json")
     assert fmt.exists() and mode(fmt) == "0600"
 
