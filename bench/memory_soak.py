@@ -322,11 +322,18 @@ class TrialVisits:
         self.visits = Visits(self.driver, load_catalog(), self.rng)
         self.person = SimpleNamespace(username=USERNAME, password=PASSWORD, key="demo")
         self.turn = 0
+        # Which services each visit opened, printed with its reading: a step in memory is
+        # then read beside what the visit did.
+        self.opened: list[str] = []
+        open_service = self.visits._open
+        self.visits._open = lambda category, service_id: (  # type: ignore[method-assign]
+            self.opened.append(service_id), open_service(category, service_id))[1]
 
     def visit(self) -> list[str]:
         from bench.fieldtrial.visits import Outcome
 
         v, rng, out = self.visits, self.rng, Outcome("password", "demo")
+        self.opened.clear()
         self.driver.leaks.next_visit(self.turn)
         if v.password_login(self.person, out):
             for _ in range(rng.choice((1, 1, 2))):
@@ -342,6 +349,7 @@ class TrialVisits:
         # The same citizen every visit: their own profile shown again is no leak, but listed.
         seen = {f"{leak['screen']}/{leak['widget']}" for leak in self.driver.leaks.leaks}
         out.notes.extend(f"shown_again:{where}" for where in sorted(seen))
+        out.notes[:0] = [f"opened:{service_id}" for service_id in self.opened]
         self.driver.leaks.leaks.clear()
         return out.notes
 
