@@ -172,6 +172,15 @@ def test_attract_says_when_the_reader_is_gone_and_what_still_works(card_visit: t
     assert texts.get("insert-card") == gone_en, texts
     screenshot(kiosk, "attract-reader-gone-en.png")
     kiosk.tap("lang-ka")
+    # The portal gone too: a password cannot be checked either, so only the counter is left.
+    sk.sim.set_fault("down")
+    try:
+        offline = translate("ka", "This kiosk cannot read cards right now. Please use another kiosk or go "
+                                  "to the counter.")
+        texts = texts_until(kiosk, lambda t: t.get("insert-card-hint") == offline, timeout_s=10)
+        assert texts.get("insert-card-hint") == offline, texts
+    finally:
+        sk.sim.set_fault("none")
 
     pcsc_stack.restart(with_reader=True)
     texts = texts_until(kiosk, lambda t: t.get("insert-card") == prompt, timeout_s=20)
