@@ -326,8 +326,12 @@ class TrialVisits:
         # then read beside what the visit did.
         self.opened: list[str] = []
         open_service = self.visits._open
-        self.visits._open = lambda category, service_id: (  # type: ignore[method-assign]
-            self.opened.append(service_id), open_service(category, service_id))[1]
+
+        def open_and_note(category: str, service_id: str) -> None:
+            self.opened.append(service_id)
+            open_service(category, service_id)
+
+        self.visits._open = open_and_note  # type: ignore[method-assign]
 
     def visit(self) -> list[str]:
         from bench.fieldtrial.visits import Outcome

@@ -292,18 +292,14 @@ class KioskApp(App):
     def _show_status(self, status: Any) -> None:
         self.ui.network_online = bool(getattr(status, "network_online", True))
         self.ui.printer_ready = getattr(status, "printer", "ready") in ("ready", "near_end")
-        if self._reader_missing():
+        if self.controller.card_reader_missing():
             self._confirm_reader_missing()  # shown only if still missing after the grace
         else:
             self._confirm_reader_missing.cancel()
             self.ui.reader_missing = False
 
-    def _reader_missing(self) -> bool:
-        missing = getattr(self.controller, "card_reader_missing", None)
-        return bool(missing()) if callable(missing) else False
-
     def _show_reader_missing(self, _dt: float) -> None:
-        self.ui.reader_missing = self._reader_missing()
+        self.ui.reader_missing = self.controller.card_reader_missing()
 
     def _every_second(self, _dt: float) -> None:
         self.controller.main_loop_alive()  # the watchdog ping comes from the UI loop itself
