@@ -254,6 +254,7 @@ class Trial:
                     self._back_at_attract()
                     return
                 self._leave_visit()
+                self.leaks.search_held(self.driver.send({"cmd": "held_texts"}))
                 self._note_run()
                 return
             except KioskDied:

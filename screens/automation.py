@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.modalview import ModalView
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
@@ -348,13 +349,18 @@ class UiDriver:
 
         `state` answers what a person can see; this is what a wipe must have
         emptied, wherever the app keeps a widget. A password field and the
-        PIN field give their length only, as in `state`.
+        PIN field give their length only, as in `state`. ``touches_kept``
+        names the buttons that still hold a touch: the PIN keys in the order
+        of their last touches would spell the PIN.
         """
         import gc
 
         texts: set[str] = set()
+        touches_kept: set[str] = set()  # buttons still holding their last touch (and its times)
         # type(), not isinstance(): a dead weak proxy among the objects raises on isinstance.
         for widget in (o for o in gc.get_objects() if issubclass(type(o), Widget)):
+            if isinstance(widget, ButtonBehavior) and widget.last_touch is not None:
+                touches_kept.add(getattr(widget, "automation_id", "") or type(widget).__name__)
             if hasattr(widget, "automation_text"):
                 continue
             if isinstance(widget, TextInput):
@@ -362,7 +368,7 @@ class UiDriver:
                 texts.update(t for t in (text, widget.hint_text) if t)
             elif isinstance(getattr(widget, "text", None), str) and widget.text:
                 texts.add(widget.text)
-        reply({"texts": sorted(texts)})
+        reply({"texts": sorted(texts), "touches_kept": sorted(touches_kept)})
 
     def _demo(self, command: dict[str, Any], reply: Reply) -> None:
         """Demo-mode controls (a card in, the network down...) when the controller has them."""

@@ -23,7 +23,6 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
@@ -33,10 +32,10 @@ from screens.login import KeyboardScreen, check_contacts
 from screens.request_answer import RequestAnswer, RequestList
 from screens.services import SubPage, fill_service_rows, icon_path
 from screens.services_cache import WarmUp, draw_once, lay_out_off_screen
-from screens.widgets import FEEDBACK_S, Automatable, KioskLabel
+from screens.widgets import FEEDBACK_S, Automatable, KioskLabel, PressButton
 
 
-class CategoryTile(Automatable, ButtonBehavior, BoxLayout):
+class CategoryTile(Automatable, PressButton, BoxLayout):
     """A category as a large tile: an icon and its name."""
 
     automation_kind = "button"

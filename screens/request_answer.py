@@ -30,13 +30,12 @@ from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
 from kiosk.i18n import N_
 from kiosk.requests import agency_name, answer_paragraphs, local_date, service_name
-from screens.widgets import FEEDBACK_S, Automatable
+from screens.widgets import FEEDBACK_S, Automatable, PressButton
 
 STATUS_WORDS = {"received": N_("reached the portal"), "in_progress": N_("being dealt with"),
                 "answered": N_("answered"), "queued": N_("waiting to be sent")}
@@ -60,7 +59,7 @@ class RequestRow(Automatable, BoxLayout):
         self.text = text
 
 
-class AnswerButton(Automatable, ButtonBehavior, BoxLayout):
+class AnswerButton(Automatable, PressButton, BoxLayout):
     """Opens an answered letter's answer; low on the page, one line (its subject cut short)."""
 
     automation_kind = "button"

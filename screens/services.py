@@ -22,7 +22,6 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.session import State
@@ -32,7 +31,7 @@ from screens.payments import PaymentPanel
 from screens.screens import KioskScreen
 from screens.service_texts import money, reason_text
 from screens.services_cache import Lru, WarmUp, draw_once, lay_out_off_screen
-from screens.widgets import FEEDBACK_S, Automatable
+from screens.widgets import FEEDBACK_S, Automatable, PressButton
 
 # Widgets of the built forms kept (about twelve forms, a category's worth): each
 # widget holds its label textures, so the bound is on widgets, not on forms
@@ -66,7 +65,7 @@ def current_service() -> Any:
     return catalog.service(service_id)
 
 
-class ServiceRow(Automatable, ButtonBehavior, BoxLayout):
+class ServiceRow(Automatable, PressButton, BoxLayout):
     """A service in a list: its name, one line about it, and a mark if it needs the internet."""
 
     automation_kind = "button"

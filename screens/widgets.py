@@ -15,6 +15,7 @@ from kivy.core.text import Label as CoreLabel
 from kivy.properties import (
     BooleanProperty,
     NumericProperty,
+    ObjectProperty,
     OptionProperty,
     StringProperty,
 )
@@ -38,11 +39,29 @@ class Automatable:
     automation_kind = "label"
 
 
+class PressButton(ButtonBehavior):
+    """Kivy's ButtonBehavior that lets go of the touch once it is released.
+
+    Kivy keeps each button's last touch (``last_touch``) with its times, so
+    the PIN keys sorted by when they were last pressed spell the PIN, and the
+    keyboard's keys what was typed, long after the visit. Nothing here reads
+    the touch after its release.
+    """
+
+    last_touch = ObjectProperty(None, allownone=True)  # Kivy's refuses None once set
+
+    def on_touch_up(self, touch: Any) -> bool:
+        handled = bool(super().on_touch_up(touch))
+        if self.last_touch is touch:
+            self.last_touch = None
+        return handled
+
+
 class KioskLabel(Automatable, Label):
     """A label that wraps to its width and grows to its text (Georgian strings are long)."""
 
 
-class KioskButton(Automatable, ButtonBehavior, Label):
+class KioskButton(Automatable, PressButton, Label):
     """A large button that lights up the moment it is touched."""
 
     automation_kind = "button"

@@ -10,7 +10,7 @@ import pytest
 
 from bench.fieldtrial.report import PIN_DIGITS, find_secrets, stuck_kinds, wrong_pin
 from bench.fieldtrial.stand import identities
-from bench.fieldtrial.visits import Outcome, Stuck, Visits
+from bench.fieldtrial.visits import LeakWatch, Outcome, Stuck, Visits
 
 
 def test_a_pin_is_found_in_a_log_line_or_a_database_but_not_as_a_references_counter(tmp_path: Path) -> None:
@@ -114,3 +114,15 @@ def test_a_card_only_citizen_reads_that_the_reader_is_gone_or_the_step_is_stuck(
     with pytest.raises(Stuck, match="still asks for a card"):
         Visits(kiosk, CATALOG, random.Random(1)).reader_gone(asked, timeout_s=0.3)
     assert asked.notes == []
+
+
+def test_after_a_visit_its_values_held_anywhere_or_a_kept_touch_count_as_leaks() -> None:
+    watch = LeakWatch()
+    watch.next_visit(7)
+    watch.remember("ბერიძე", "01001012345")
+    watch.search_held({"texts": ["ენტერი", "Hello"], "touches_kept": []})
+    assert watch.leaks == [], "texts of no citizen are not leaks"
+    watch.search_held({"texts": ["ბერიძე ნინო", "010 0101 2345"], "touches_kept": ["pin-4"]})
+    assert [(leak["widget"], leak["value"]) for leak in watch.leaks] == [
+        ("(held)", "ბერიძე"), ("(held)", "01001012345"), ("pin-4", "(a touch kept)")]
+    assert {leak["visit"] for leak in watch.leaks} == {7}

@@ -81,7 +81,10 @@ def test_card_visit_from_pin_to_portal_and_card_pull(card_visit: tuple[SimKiosk,
     assert kiosk.state()["screen"] == "pin"
     assert card.applet.tries_left == 2
 
-    enter_pin(kiosk, PIN)
+    # The right PIN tapped key by key, as a citizen does.
+    for digit in PIN:
+        kiosk.tap(f"pin-{digit}")
+    kiosk.tap("pin-ok")
     # A citizen the portal first meets through this card has no contacts yet: the first login.
     kiosk.wait(screen="first_login", timeout_s=20)
     typed(kiosk, "mobile", "555123456")
@@ -92,6 +95,8 @@ def test_card_visit_from_pin_to_portal_and_card_pull(card_visit: tuple[SimKiosk,
     texts = texts_when(kiosk, "home-greeting")
     assert texts["home-greeting"] == translate("ka", "Hello, {name}", name=f"{GIVEN} {SURNAME}")
     assert "010*****999" in texts["home-details"]
+    # Kivy keeps a button's last touch with its times: the PIN keys sorted by them spell the PIN.
+    assert kiosk.ok({"cmd": "held_texts"})["touches_kept"] == [], "keys keep the touches of the PIN"
 
     # The service form: a wrong personal number first, marked next to its field.
     open_service(kiosk, "personal", "birth-certificate-repeat")

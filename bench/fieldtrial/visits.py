@@ -74,6 +74,19 @@ class LeakWatch:
                     self.leaks.append({"visit": self.visit, "widget": widget.get("id"),
                                        "screen": state.get("screen"), "value": secret})
 
+    def search_held(self, held: dict[str, Any]) -> None:
+        """The visit just ended (`held_texts`): its values in any live widget, shown or not,
+        and buttons still holding a touch (the PIN keys in touch order spell the PIN)."""
+        for text in held.get("texts", []):
+            squeezed = re.sub(r"[\s()-]", "", text)
+            for secret in self.current:
+                if secret in text or secret in squeezed:
+                    self.leaks.append({"visit": self.visit, "widget": "(held)", "screen": "attract",
+                                       "value": secret})
+        for button in held.get("touches_kept", []):
+            self.leaks.append({"visit": self.visit, "widget": button, "screen": "attract",
+                               "value": "(a touch kept)"})
+
 
 class Driver:
     """The automation client, reconnected after every restart; kills the kiosk when told."""
