@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,6 +139,20 @@ class ChildCard:
         self._log.close()
 
 
+# A Unix socket's path ends at 107 bytes (sun_path). A long TMPDIR (a CI job's, a
+# test runner's) leaves no room for the demo's sockets; they then go in /tmp.
+SOCKET_PATH_MAX = 107
+
+
+def socket_dir(prefix: str, socket_name: str) -> Path:
+    """A new private folder for a socket at ``socket_name`` inside it; in TMPDIR if that fits, else /tmp."""
+    folder = tempfile.gettempdir()
+    # mkdtemp adds eight characters to the prefix, then a separator before the name.
+    if len(os.fsencode(folder)) + 1 + len(prefix) + 8 + 1 + len(socket_name) > SOCKET_PATH_MAX:
+        folder = "/tmp"  # noqa: S108 - mkdtemp makes a private (0700) folder in it
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+
+
 @dataclass
 class DemoStack:
     """The stand-ins a demo runs against; `start()` returns the kiosk's configuration."""
@@ -150,6 +165,7 @@ class DemoStack:
     pcsc: Any = None
     card: Any = None
     problems: list[str] = field(default_factory=list)
+    pcsc_dir: Path | None = None  # pcscd's socket, config and log: removed at stop
 
     def start(self, config_path: str | None = None) -> Config:
         from devices.printer_sim import start_printer_sim
@@ -185,7 +201,8 @@ class DemoStack:
         reason = pcsc_stack.can_run_private_pcscd()
         port = pcsc_stack.pick_port(os.getpid())
         if reason is None:
-            stack = pcsc_stack.PcscStack(self.workdir / "pcscd", port)
+            self.pcsc_dir = socket_dir("kiosk-pcscd-", "pcscd/pcscd.comm")
+            stack = pcsc_stack.PcscStack(self.pcsc_dir / "pcscd", port)
             try:
                 stack.start()
             except pcsc_stack.PcscStackError as exc:
@@ -219,4 +236,6 @@ class DemoStack:
                     part.stop()
         if self.pcsc is not None:
             self.pcsc.stop()
+        if self.pcsc_dir is not None:
+            shutil.rmtree(self.pcsc_dir, ignore_errors=True)
         event(log, "demo stopped")

@@ -11,7 +11,6 @@ import logging
 import os
 import shutil
 import signal
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,6 +144,7 @@ def run_demo(config_path: str | None = None, pin: str = "1234", automation_socke
              tour_dir: str | None = None) -> int:
     """`kiosk demo`: stand-ins on loopback; on a machine with no display, a scripted tour."""
     from kiosk.demo import DemoStack
+    from kiosk.demo import socket_dir as demo_socket_dir
     from kiosk.wiring import build_controller
     from kiosk.xvfb import Xvfb
 
@@ -166,7 +166,7 @@ def run_demo(config_path: str | None = None, pin: str = "1234", automation_socke
             os.environ["DISPLAY"] = xvfb.start()
             print(f"No display here: playing a scripted visit on the virtual display {xvfb.display}.")
         if tour_dir:
-            socket_dir = Path(tempfile.mkdtemp(prefix="kiosk-tour-"))
+            socket_dir = demo_socket_dir("kiosk-tour-", "automation.sock")
             automation_socket = str(socket_dir / "automation.sock")
             _start_tour(Path(automation_socket), Path(tour_dir), stack, pin)
         return _show_window(controller, automation_socket)

@@ -22,9 +22,10 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(400)]
 def test_demo_tour_without_a_display(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["KIVY_HOME"] = str(tmp_path / "kivy")
-    # A short TMPDIR of its own: the tour's socket path in it must fit AF_UNIX's 108 bytes,
-    # which pytest's tmp_path under an xdist worker does not leave room for.
-    tmp = Path(tempfile.mkdtemp(prefix="demo-"))
+    # A TMPDIR of its own, too long for the tour's socket path (AF_UNIX ends at 107 bytes):
+    # the tour puts its socket elsewhere and still plays.
+    tmp = Path(tempfile.mkdtemp(prefix="demo-")) / ("long-tmpdir-" * 6)
+    tmp.mkdir()
     env["TMPDIR"] = str(tmp)
     out = tmp_path / "tour"
     try:
@@ -34,7 +35,7 @@ def test_demo_tour_without_a_display(tmp_path: Path) -> None:
         )
         left = sorted(p.name for p in tmp.iterdir())
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp.parent, ignore_errors=True)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "the virtual card's PIN is 1234" in output
