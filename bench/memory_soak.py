@@ -129,12 +129,20 @@ class _Probe:
             "caches": caches, "clock_events": len(Clock.get_events()),
             "garbage": len(gc.garbage),
             "anon_parts": _anon_parts(os.getpid()), "pymalloc": _pymalloc(),
-            # screens/services.py: the built forms kept, and their cost in widgets
-            "forms_kept": [{"forms": len(o._forms), "widgets": o._forms.total}
-                           for o in objects if type(o).__name__ == "ServiceScreen"],
+            # screens/services.py: the built forms kept, their cost as the screen counted it
+            # (label textures, KB) and as measured now, and their widgets
+            "forms_kept": [_forms_kept_report(o._forms) for o in objects
+                           if type(o).__name__ == "ServiceScreen"],
             # screens/label_memory.py: a label's SDL surface kept after its texture is made
             "label_surfaces_kept": sum(1 for o in objects if type(o).__name__ == "LabelSDL2"
-                                       and getattr(o, "_surface", None) is not None)}
+                                       and getattr(o, "_surface", None) is not None),
+            # the pixels of every live texture (a region shares its parent's), RGBA
+            "texture_mb": round(sum(o.width * o.height * 4 for o in objects
+                                    if type(o).__name__ == "Texture") / 2**20, 1),
+            "texture_sizes": dict(Counter(f"{o.width}x{o.height}" for o in objects
+                                          if type(o).__name__ == "Texture")),
+            # a Line's vertex buffer follows its points (wide lines: about 4 vertices a point)
+            "line_points": sum(len(o.points) // 2 for o in objects if type(o).__name__ == "Line")}
         if os.environ.get(TRIM_ENV):
             # glibc keeps freed heap pages mapped; malloc_trim hands them back. What RSS
             # loses here was free memory kept by the allocator, not memory in use.
@@ -266,6 +274,27 @@ def _status(pid: int) -> dict[str, int]:
 
 # ------------------------------------------------------------ the driver
 def visit(kiosk: Any, service: str) -> None:
+    log_in(kiosk)
+    category, steps = SERVICES[service]
+    kiosk.tap(f"category-{category}")
+    kiosk.wait(screen="category")
+    kiosk.tap(f"service-{service}")
+    kiosk.wait(screen="service")
+    for action, widget, *text in steps:
+        if action == "tap":
+            kiosk.tap(widget)
+        else:
+            kiosk.ok({"cmd": "type", "id": f"field-{widget}", "text": text[0]})
+    kiosk.tap("submit")
+    kiosk.wait(screen="confirm", timeout_s=15)
+    kiosk.tap("confirm")
+    kiosk.wait(screen="result", timeout_s=30)
+    kiosk.tap("logout")
+    kiosk.wait(screen="attract", timeout_s=20)
+
+
+def log_in(kiosk: Any) -> None:
+    """The seeded citizen's password login, to the personal page."""
     from tests.ui_sim_controller import PASSWORD, USERNAME
 
     kiosk.tap("password-login")
@@ -283,22 +312,6 @@ def visit(kiosk: Any, service: str) -> None:
         kiosk.ok({"cmd": "type", "id": "field-email", "text": "nino@example.ge"})
         kiosk.tap("submit")
         kiosk.wait(screen="home", timeout_s=20)
-    category, steps = SERVICES[service]
-    kiosk.tap(f"category-{category}")
-    kiosk.wait(screen="category")
-    kiosk.tap(f"service-{service}")
-    kiosk.wait(screen="service")
-    for action, widget, *text in steps:
-        if action == "tap":
-            kiosk.tap(widget)
-        else:
-            kiosk.ok({"cmd": "type", "id": f"field-{widget}", "text": text[0]})
-    kiosk.tap("submit")
-    kiosk.wait(screen="confirm", timeout_s=15)
-    kiosk.tap("confirm")
-    kiosk.wait(screen="result", timeout_s=30)
-    kiosk.tap("logout")
-    kiosk.wait(screen="attract", timeout_s=20)
 
 
 class TrialVisits:
@@ -400,9 +413,19 @@ def probe(pid: int, probe_dir: Path, number: int, timeout_s: float = 60) -> dict
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _forms_kept_report(forms: Any) -> dict[str, Any]:
+    from screens.services import form_texture_kb
+
+    kept = list(forms.values())
+    return {"forms": len(kept), "texture_kb": forms.total,
+            "texture_kb_measured": sum(form_texture_kb(blocks) for blocks in kept),
+            "widgets": sum(1 for blocks in kept for block in blocks for _w in block.walk(restrict=True))}
+
+
 def _forms_kept(report: dict[str, Any]) -> str:
     kept = report.get("forms_kept") or [{}]
-    return f"forms kept {kept[0].get('forms', '?')} ({kept[0].get('widgets', '?')} widgets)"
+    return (f"forms kept {kept[0].get('forms', '?')} ({kept[0].get('widgets', '?')} widgets, "
+            f"textures {kept[0].get('texture_kb', '?')} KB)")
 
 
 def _anon_file(report: dict[str, Any]) -> str:
@@ -510,7 +533,8 @@ def main() -> int:
                     widgets = sum(probes[-1]["widgets"].values())
                     line += (f"  objects {probes[-1]['objects']}  widgets {widgets}"
                              f"  clock {probes[-1]['clock_events']}  {_anon_file(probes[-1])}"
-                             f"  {_forms_kept(probes[-1])}")
+                             f"  {_forms_kept(probes[-1])}  textures {probes[-1].get('texture_mb')} MB"
+                             f"  line points {probes[-1].get('line_points')}")
                 if trial is not None and notes:
                     line += "  " + " ".join(notes)[:200]
                 print(line, flush=True)

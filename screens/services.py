@@ -23,6 +23,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 
 from kiosk.session import State
 from screens.forms import FieldBlock
@@ -33,16 +34,19 @@ from screens.service_texts import money, reason_text
 from screens.services_cache import Lru, WarmUp, draw_once, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable, PressButton
 
-# Widgets of the built forms kept (about twelve forms, a category's worth): each
-# widget holds its label textures, so the bound is on widgets, not on forms
-# (screens/services_cache.Lru says why).
-FORM_WIDGETS_KEPT = 340
+# What the built forms kept may hold in label textures (about twelve forms, a
+# category's worth). Textures are most of what a kept form costs, and they
+# differ more than its widgets do: a form of fourteen options of three lines
+# each holds 2.8 MB of them (screens/services_cache.Lru says why a budget).
+FORM_TEXTURES_KEPT_KB = 12_000
 ICONS = Path(__file__).parent / "assets" / "icons"
 
 
-def form_widgets(blocks: list[FieldBlock]) -> int:
-    """What a built form costs the kiosk's memory, in widgets (each one's label textures)."""
-    return sum(1 for block in blocks for _widget in block.walk(restrict=True))
+def form_texture_kb(blocks: list[FieldBlock]) -> int:
+    """The label textures of a built form, in KB of RGBA pixels; right once it has been laid out."""
+    pixels = sum(w.texture_size[0] * w.texture_size[1] for block in blocks
+                 for w in block.walk(restrict=True) if isinstance(w, Label))
+    return pixels * 4 // 1024
 
 
 def icon_path(icon: str) -> str:
@@ -235,7 +239,8 @@ class ServiceScreen(SubPage):
     def __init__(self, **kwargs: Any) -> None:
         self.blocks: list[FieldBlock] = []
         self._built_for: tuple[str, str] | None = None
-        self._forms: Lru[list[FieldBlock]] = Lru(FORM_WIDGETS_KEPT, cost=form_widgets)
+        self._forms: Lru[list[FieldBlock]] = Lru(FORM_TEXTURES_KEPT_KB, cost=form_texture_kb)
+        self._form_shown: str | None = None  # the kept form's key, measured again once it was drawn
         self._forms_catalog: Any = None
         self._refusal = ""
         self._to_draw = False  # a form built ahead, not drawn yet
@@ -282,6 +287,7 @@ class ServiceScreen(SubPage):
         if self._to_draw:
             self._to_draw = False
             draw_once(self)
+            self._forms.recost(self._form_shown)
 
     def on_pre_enter(self, *_args: Any) -> None:
         controller = app().controller
@@ -313,6 +319,7 @@ class ServiceScreen(SubPage):
             self._forms_catalog = catalog
         blocks = self._forms.get(service.id, lambda: [
             FieldBlock(field, catalog, self._input_focused) for field in service.form])
+        self._form_shown = service.id
         for block in blocks:
             block.clear()
         if blocks is not self.blocks:
@@ -382,6 +389,7 @@ class ServiceScreen(SubPage):
 
     def on_leave(self, *_args: Any) -> None:
         self.ids.keyboard.hide()
+        self._forms.recost(self._form_shown)  # drawn at its width, in the visit's language
 
     def wipe(self) -> None:
         for blocks in self._forms.values():  # kept forms keep their fields, never their values

@@ -38,7 +38,9 @@ class Lru(Generic[T]):
     by ~20 MB with which twelve the last citizens happened to open
     (`bench/memory_soak.py --trial`: RSS followed the widget count, 1,281
     to 1,396 widgets, 450 to 474 MB, with no trend). Kept to a budget of
-    widgets, what they hold stays within one form of the budget.
+    widgets, it still rose ~10 MB once a form of fourteen three-line options
+    came in: its widgets were few, its textures large. The service screen
+    now counts a form's textures, measured again (`recost`) once it is drawn.
     """
 
     def __init__(self, budget: int, cost: Callable[[T], int] = lambda _item: 1) -> None:
@@ -55,10 +57,31 @@ class Lru(Generic[T]):
         cost = self.cost(item)
         self._items[key] = (item, cost)
         self.total += cost
-        while self.total > self.budget and len(self._items) > 1:  # the newest stays, whatever its cost
-            _key, (_dropped, dropped_cost) = self._items.popitem(last=False)
-            self.total -= dropped_cost
+        self._fit(keep=key)
         return item
+
+    def recost(self, key: Hashable) -> None:
+        """Measure a kept item's cost again, then make room by dropping the least recently used.
+
+        A form's textures exist only once it has been laid out and drawn, and
+        change size with the language: its cost when built is a guess.
+        """
+        if key not in self._items:
+            return
+        item, old = self._items[key]
+        cost = self.cost(item)
+        self._items[key] = (item, cost)
+        self.total += cost - old
+        self._fit(keep=key)
+
+    def _fit(self, keep: Hashable) -> None:
+        """Drop the least recently used items until the kept ones fit; ``keep`` stays, whatever its cost."""
+        for key in list(self._items):
+            if self.total <= self.budget:
+                return
+            if key != keep:
+                _dropped, dropped_cost = self._items.pop(key)
+                self.total -= dropped_cost
 
     def full(self) -> bool:
         """Whether one more item of the kept ones' average cost would no longer fit.

@@ -13,7 +13,7 @@ from screens.services_cache import Lru, WarmUp  # noqa: E402
 
 
 def sized(size: int) -> list[str]:
-    """A stand-in for a built form: a list whose length is its cost in widgets."""
+    """A stand-in for a built form: a list whose length is its cost (KB of textures)."""
     return ["widget"] * size
 
 
@@ -54,6 +54,24 @@ def test_a_form_costlier_than_the_whole_budget_is_still_kept_alone() -> None:
     forms.get("a", lambda: sized(20))
     forms.get("huge", lambda: sized(80))
     assert list(forms.values()) == [sized(80)] and forms.total == 80
+
+
+def test_a_form_measured_again_makes_room_for_its_real_cost() -> None:
+    """A form's textures exist once it is drawn: built, it looks cheap; measured after, it may not be."""
+    forms: Lru[list[str]] = Lru(100, cost=len)
+    for key in ("a", "b", "c"):
+        forms.get(key, lambda: sized(20))
+    drawn = forms.get("options", lambda: sized(10))  # fourteen options, not drawn yet
+    assert forms.total == 70 and len(forms) == 4
+    drawn.extend(["texture"] * 50)  # drawn: 60
+    forms.recost("options")
+    assert "a" not in forms and "b" in forms and "options" in forms  # 120 -> 100
+    assert forms.total == 100
+    drawn.extend(["texture"] * 100)  # in a longer language: 160, alone over the budget
+    forms.recost("options")
+    assert list(forms.values()) == [drawn] and forms.total == 160
+    forms.recost("gone")  # a form dropped meanwhile: nothing to measure
+    assert forms.total == 160
 
 
 def test_clear_forgets_the_forms_and_their_cost() -> None:
