@@ -52,6 +52,7 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
     from kiosk.portal import simulator
     from kiosk.portal.simulator.seed import load_catalog
     from screens.services import FORM_TEXTURES_KEPT_KB
+    from tests.ui_services_support import open_service
     from tests.ui_sim_controller import config_for
     from tests.xvfb import run_kiosk
 
@@ -72,10 +73,7 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
             # A citizen opens the form of the longest options (every agency, up to three lines
             # each), then leaves it: measured once drawn, it pushes older forms out.
             log_in(kiosk)
-            kiosk.tap("category-personal")
-            kiosk.wait(screen="category")
-            kiosk.tap("service-complaint-to-agency")
-            kiosk.wait(screen="service")
+            open_service(kiosk, "personal", "complaint-to-agency")
             kiosk.tap("back")
             kiosk.wait(screen="category")
             after_options = probe(kiosk.proc.pid, probes, 1)["forms_kept"][0]
