@@ -34,10 +34,10 @@ from screens.service_texts import money, reason_text
 from screens.services_cache import Lru, WarmUp, draw_once, lay_out_off_screen
 from screens.widgets import FEEDBACK_S, Automatable, PressButton
 
-# What the built forms kept may hold in label textures (about twelve forms, a
-# category's worth). Textures are most of what a kept form costs, and they
-# differ more than its widgets do: a form of fourteen options of three lines
-# each holds 2.8 MB of them (screens/services_cache.Lru says why a budget).
+# What the built forms kept may hold in label textures (six to eight forms).
+# Textures are most of what a kept form costs, and they differ more than its
+# widgets do: a form of fifteen options of three lines each holds 2.8 MB of
+# them (screens/services_cache.Lru says why a budget).
 FORM_TEXTURES_KEPT_KB = 12_000
 ICONS = Path(__file__).parent / "assets" / "icons"
 
