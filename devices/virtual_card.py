@@ -190,11 +190,13 @@ class VirtualCard:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.connect((self.host, self.port))
+            # A pcscd being killed may accept and drop at once: getpeername then fails too.
+            to_itself = sock.getsockname() == sock.getpeername()
         except OSError:
             sock.close()
             self._removed.wait(RECONNECT_INTERVAL_S)
             return None
-        if sock.getsockname() == sock.getpeername():
+        if to_itself:
             # Connected to ourselves (TCP simultaneous open on a free port): leave no
             # TIME_WAIT behind, or vpcd cannot bind this port when pcscd comes back.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

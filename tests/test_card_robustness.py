@@ -4,13 +4,15 @@ badly seated and unknown cards. Real pcscd + vpcd + the virtual card, no mocks.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
 from devices.eid import CardRemovedError
-from devices.virtual_card import Faults
+from devices.virtual_card import Faults, VirtualCard
 
 pytestmark = pytest.mark.pcsc
 
@@ -203,3 +205,30 @@ def test_virtual_reader_is_detected(pcsc):
 
     assert pcsc.reader_name in detect_virtual_reader()
     assert detect_virtual_reader(["ACS ACR39U ICC Reader 00 00"]) == []
+
+
+def test_the_virtual_card_tries_again_when_its_connection_drops_as_it_is_made(monkeypatch):
+    """A pcscd being killed or restarted may accept vpcd's connection and drop it at once.
+
+    The card then could not even ask whom it was connected to (ENOTCONN); that
+    ended its thread, and the card never came back (seen once in a fresh-clone
+    run of test_pcscd_killed_mid_visit_recovers_by_itself under load).
+    """
+    server = socket.create_server(("127.0.0.1", 0))
+    real_getpeername = socket.socket.getpeername
+    drops = [OSError(errno.ENOTCONN, "Transport endpoint is not connected")]
+
+    def getpeername(sock: socket.socket) -> object:
+        if drops:
+            raise drops.pop()
+        return real_getpeername(sock)
+
+    monkeypatch.setattr(socket.socket, "getpeername", getpeername)
+    card = VirtualCard(None, server.getsockname()[1])  # type: ignore[arg-type]  # never asked an APDU
+    card.insert()
+    try:
+        assert card.wait_connected(5), "the card gave up after one dropped connection"
+        assert drops == [], "the dropped connection was not met"
+    finally:
+        card.remove()
+        server.close()
