@@ -67,25 +67,26 @@ class LeakWatch:
 
     def observe(self, state: dict[str, Any]) -> None:
         for widget in state.get("widgets", []):
-            text = str(widget.get("text") or "")
-            squeezed = re.sub(r"[\s()-]", "", text)
-            for secret in self.previous | self.extra:
-                if secret in text or secret in squeezed:
-                    self.leaks.append({"visit": self.visit, "widget": widget.get("id"),
-                                       "screen": state.get("screen"), "value": secret})
+            for secret in _found(str(widget.get("text") or ""), self.previous | self.extra):
+                self.leaks.append({"visit": self.visit, "widget": widget.get("id"),
+                                   "screen": state.get("screen"), "value": secret})
 
     def search_held(self, held: dict[str, Any]) -> None:
         """The visit just ended (`held_texts`): its values in any live widget, shown or not,
         and buttons still holding a touch (the PIN keys in touch order spell the PIN)."""
         for text in held.get("texts", []):
-            squeezed = re.sub(r"[\s()-]", "", text)
-            for secret in self.current:
-                if secret in text or secret in squeezed:
-                    self.leaks.append({"visit": self.visit, "widget": "(held)", "screen": "attract",
-                                       "value": secret})
+            for secret in _found(text, self.current):
+                self.leaks.append({"visit": self.visit, "widget": "(held)", "screen": "attract",
+                                   "value": secret})
         for button in held.get("touches_kept", []):
             self.leaks.append({"visit": self.visit, "widget": button, "screen": "attract",
                                "value": "(a touch kept)"})
+
+
+def _found(text: str, secrets: set[str]) -> list[str]:
+    """The secrets in ``text``, also as a number shown grouped ("010 0101 2345", "(555) 12-34")."""
+    squeezed = re.sub(r"[\s()-]", "", text)
+    return [secret for secret in secrets if secret in text or secret in squeezed]
 
 
 class Driver:
