@@ -158,7 +158,8 @@ class DemoStack:
     """The stand-ins a demo runs against; `start()` returns the kiosk's configuration."""
 
     pin: str = "1234"
-    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="kiosk-demo-")))
+    # Made at start() when not given: a stack only built (a test of its controls) leaves no folder.
+    workdir: Path | None = None
     receipts_dir: Path | None = None
     portal: Any = None
     printer: Any = None
@@ -171,21 +172,22 @@ class DemoStack:
         from devices.printer_sim import start_printer_sim
         from kiosk.portal import simulator
 
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        pki = TestPki(self.workdir / "pki")
+        workdir = self.workdir = self.workdir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+        workdir.mkdir(parents=True, exist_ok=True)
+        pki = TestPki(workdir / "pki")
         pki.make_demo()
-        self.portal = simulator.start(self.workdir / "portal" / "portal.sqlite3", pki.dir)
-        self.receipts_dir = self.receipts_dir or self.workdir / "receipts"
+        self.portal = simulator.start(workdir / "portal" / "portal.sqlite3", pki.dir)
+        self.receipts_dir = self.receipts_dir or workdir / "receipts"
         self.printer = start_printer_sim(self.receipts_dir)
         overrides: dict[str, dict[str, Any]] = {
             "kiosk": {"id": "demo-kiosk", "site_name": "Demo justice house"},
             "portal": {"url": self.portal.url, "public_key": str(self.portal.public_key_path)},
             "printer": {"connection": f"tcp://127.0.0.1:{self.printer.port}"},
-            "storage": {"dir": str(self.workdir / "storage")},
+            "storage": {"dir": str(workdir / "storage")},
             "reader": {"trusted_root": str(pki.chain_path), "crl": str(pki.crl_path),
                        "allow_virtual_reader": True},
         }
-        reader = self._start_card(pki)
+        reader = self._start_card(pki, workdir / "virtual-card.log")
         if reader:
             overrides["reader"]["name"] = reader
         if config_path:
@@ -194,7 +196,7 @@ class DemoStack:
             config = kiosk_config.from_mapping(overrides, "embedded demo defaults")
         return config
 
-    def _start_card(self, pki: TestPki) -> str:
+    def _start_card(self, pki: TestPki, card_log: Path) -> str:
         """PC/SC with the virtual card; returns the reader name ("" when unavailable)."""
         from devices import pcsc_stack
 
@@ -219,7 +221,7 @@ class DemoStack:
             port = 35963  # the system pcscd's vpcd reader, as Debian's package registers it
             self.problems.append(f"using the system pcscd's virtual reader ({reason})")
         try:
-            self.card = ChildCard(pki.dir, DEMO_CITIZEN, self.pin, port, self.workdir / "virtual-card.log")
+            self.card = ChildCard(pki.dir, DEMO_CITIZEN, self.pin, port, card_log)
         except RuntimeError as exc:
             self.problems.append(str(exc))
             return ""

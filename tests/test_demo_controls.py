@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+
+import pytest
 
 from kiosk.demo import PRINTER_CYCLE, DemoControls, DemoStack
 from offline_queue.network import NetworkMonitor
@@ -57,3 +60,11 @@ def test_buttons_with_nothing_behind_them_do_nothing() -> None:
     controls.insert_card()
     controls.remove_card()
     assert controls.toggle_network() is False
+
+
+def test_a_stack_only_built_leaves_no_folder_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each of these tests built one: the suite left three empty kiosk-demo-* folders in /tmp.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    stack = DemoStack()
+    stack.stop()
+    assert stack.workdir is None and list(tmp_path.iterdir()) == []

@@ -44,7 +44,7 @@ def pki(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 def start_card(tmp_path: Path, pki: TestPki) -> tuple[DemoStack, str]:
     stack = DemoStack(workdir=tmp_path / "demo")
-    return stack, stack._start_card(pki)
+    return stack, stack._start_card(pki, tmp_path / "virtual-card.log")
 
 
 def test_pcscd_in_sbin_outside_path_is_found(machine, tmp_path, pki):
