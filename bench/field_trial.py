@@ -26,6 +26,7 @@ and the end of its last run. The same figures go to DIR/result.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import signal
@@ -48,7 +49,7 @@ from bench.fieldtrial.report import (  # noqa: E402
 )
 from bench.fieldtrial.stand import KIOSK_ID, Person, Stand, Supervisor, identities  # noqa: E402
 from bench.fieldtrial.visits import Driver, KioskDied, LeakWatch, Outcome, Stuck, Visits  # noqa: E402
-from bench.memory_soak import wait_heap_released  # noqa: E402
+from bench.memory_soak import anon_parts, wait_heap_released  # noqa: E402
 
 CATEGORIES = ("personal", "family", "health", "social", "property", "business", "taxes", "fines",
               "education", "utilities")
@@ -326,6 +327,9 @@ class Trial:
                 run["warm"] = run["end"]
             if "warm" in run:
                 run.setdefault("readings", []).append([len(self.outcomes), run["end"]])
+                # Where a reading's MB are (kB): a high reading read beside the visit's faults.
+                with contextlib.suppress(OSError):  # the kiosk may die between the two reads
+                    run.setdefault("parts", []).append([len(self.outcomes), anon_parts(run["pid"])])
 
     def _heap_state(self) -> dict[str, Any]:
         try:

@@ -128,7 +128,7 @@ class _Probe:
             "widgets": dict(widgets), "bound_methods": dict(methods.most_common(300)),
             "caches": caches, "clock_events": len(Clock.get_events()),
             "garbage": len(gc.garbage),
-            "anon_parts": _anon_parts(os.getpid()), "pymalloc": _pymalloc(),
+            "anon_parts": anon_parts(os.getpid()), "pymalloc": _pymalloc(), "mallinfo": _mallinfo(),
             # screens/services.py: the built forms kept, their cost as the screen counted it
             # (label textures, KB) and as measured now, and their widgets
             "forms_kept": [_forms_kept_report(o._forms) for o in objects
@@ -150,6 +150,8 @@ class _Probe:
 
             ctypes.CDLL("libc.so.6").malloc_trim(0)
             report["status_after_trim"] = _status(os.getpid())
+            report["anon_parts_after_trim"] = anon_parts(os.getpid())
+            report["mallinfo_after_trim"] = _mallinfo()
         secrets = [x for x in os.environ.get(SECRETS_ENV, "").split(",") if x]
         if secrets:
             report["secrets"] = _where_held(objects, secrets)
@@ -216,7 +218,7 @@ def _where_held(objects: list[Any], secrets: list[str]) -> dict[str, list[str]]:
     return {k: sorted(v)[:12] for k, v in found.items()}
 
 
-def _anon_parts(pid: int) -> dict[str, int]:
+def anon_parts(pid: int) -> dict[str, int]:
     """Anonymous resident memory (kB): glibc's main heap ([heap]) and all other anonymous mappings.
 
     The others hold Python's object arenas (see `_pymalloc`), other threads'
@@ -260,6 +262,29 @@ def _pymalloc(stderr_fd: int = 2) -> dict[str, int]:
         if match:
             found[key] = int(match.group(1).replace(",", ""))
     return found
+
+
+def _mallinfo() -> dict[str, int]:
+    """glibc's own account of its heaps (kB, all arenas): in use, free, mapped on their own.
+
+    ``free`` is what the heaps hold for reuse: resident where it was touched
+    and not given back, the part of [heap] that is fragmentation, not use.
+    """
+    import ctypes
+
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+            "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL("libc.so.6")
+    if not hasattr(libc, "mallinfo2"):
+        return {}
+    libc.mallinfo2.restype = Mallinfo2
+    info = libc.mallinfo2()
+    return {"heaps": info.arena // 1024, "in_use": info.uordblks // 1024, "free": info.fordblks // 1024,
+            "free_chunks": info.ordblks, "mapped_alone": info.hblkhd // 1024,
+            "top_releasable": info.keepcost // 1024}
 
 
 def _status(pid: int) -> dict[str, int]:
@@ -442,6 +467,9 @@ def _anon_file(report: dict[str, Any]) -> str:
     if pymalloc:
         line += (f" pymalloc {pymalloc.get('arenas', 0)} arenas,"
                  f" {pymalloc.get('allocated_bytes', 0) / 2**20:.1f} MB in use")
+    if mallinfo := report.get("mallinfo"):
+        line += (f" glibc {mallinfo['in_use'] / 1024:.1f} MB in use, {mallinfo['free'] / 1024:.1f} free"
+                 f" in {mallinfo['free_chunks']} chunks")
     return line
 
 
