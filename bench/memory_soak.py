@@ -423,6 +423,28 @@ def wait_heap_released(state: Any, releases_before: int, timeout_s: float = 6.0)
     return False
 
 
+def publish_catalog(sim: Any, kiosk: Any, version: str) -> None:
+    """The portal publishes a new catalog; the kiosk takes it when its network comes back.
+
+    A kiosk asks for a newer catalog at start and whenever the portal is
+    reachable again (kiosk/machine_status.py), so the portal goes down for
+    a moment; the screens then build their rows, tiles and forms again for
+    the new catalog (``warming_up`` until done).
+    """
+    import copy
+
+    from kiosk.portal.simulator.seed import load_catalog
+
+    catalog = copy.deepcopy(load_catalog())
+    catalog["version"] = version
+    sim.set_catalog(catalog)
+    sim.set_fault("down")
+    time.sleep(1.5)  # the kiosk's network monitor polls every 0.3 s here (tests/ui_sim_controller.py)
+    sim.set_fault("none")
+    time.sleep(3.0)
+    wait_warm(kiosk)
+
+
 def rss_mb(pid: int) -> float:
     return _status(pid)["VmRSS"] / 1024
 
@@ -497,6 +519,9 @@ def main() -> int:
     parser.add_argument("--heaptrack", type=Path, metavar="FILE.gz",
                         help="record the window process's native allocations with heaptrack (Debian's "
                              "heaptrack package); read them with heaptrack_print -f FILE.gz")
+    parser.add_argument("--catalog-every", type=int, default=0, metavar="N",
+                        help="after every Nth visit the portal publishes a new catalog version, which "
+                             "the kiosk takes and builds its screens for (does an old catalog stay held?)")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
     # SIGTERM (a `kill` or `pkill` of this script) must unwind the `with` blocks: without it
@@ -545,6 +570,10 @@ def main() -> int:
                       f"{sum(at_attract['widgets'].values())}  {_anon_file(at_attract)}", flush=True)
             trial = TrialVisits(kiosk, args.seed) if args.trial else None
             for number in range(1, args.visits + 1):
+                # Before the visit: its wipe then hands back what building the new screens freed.
+                updated = bool(args.catalog_every) and number > 1 and (number - 1) % args.catalog_every == 0
+                if updated:
+                    publish_catalog(sim, kiosk, f"soak-{number}")
                 releases = kiosk.state().get("heap_releases", 0)
                 if trial is not None:
                     notes = trial.visit()
@@ -563,6 +592,8 @@ def main() -> int:
                              f"  clock {probes[-1]['clock_events']}  {_anon_file(probes[-1])}"
                              f"  {_forms_kept(probes[-1])}  textures {probes[-1].get('texture_mb')} MB"
                              f"  line points {probes[-1].get('line_points')}")
+                if updated:
+                    line += "  (after a new catalog)"
                 if trial is not None and notes:
                     line += "  " + " ".join(notes)[:200]
                 print(line, flush=True)
