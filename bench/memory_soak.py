@@ -110,6 +110,7 @@ class _Probe:
         import types as types_module
         from collections import Counter
 
+        from kivy.app import App
         from kivy.cache import Cache
         from kivy.clock import Clock
         from kivy.uix.widget import Widget
@@ -131,8 +132,8 @@ class _Probe:
             "anon_parts": anon_parts(os.getpid()), "pymalloc": _pymalloc(), "mallinfo": _mallinfo(),
             # screens/services.py: the built forms kept, their cost as the screen counted it
             # (label textures, KB) and as measured now, and their widgets
-            "forms_kept": [_forms_kept_report(o._forms) for o in objects
-                           if type(o).__name__ == "ServiceScreen"],
+            "forms_kept": [_forms_kept_report(o) for o in objects if type(o).__name__ == "ServiceScreen"],
+            "catalog_version": getattr(App.get_running_app().controller.catalog, "version", None),
             # screens/label_memory.py: a label's SDL surface kept after its texture is made
             "label_surfaces_kept": sum(1 for o in objects if type(o).__name__ == "LabelSDL2"
                                        and getattr(o, "_surface", None) is not None),
@@ -460,13 +461,20 @@ def probe(pid: int, probe_dir: Path, number: int, timeout_s: float = 60) -> dict
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _forms_kept_report(forms: Any) -> dict[str, Any]:
+def _forms_kept_report(screen: Any) -> dict[str, Any]:
+    """The service screen's kept forms: how many, their cost counted and measured, and for which catalog."""
+    from kivy.app import App
+
     from screens.services import form_texture_kb
 
+    forms = screen._forms
     kept = list(forms.values())
-    return {"forms": len(kept), "texture_kb": forms.total,
+    return {"forms": len(kept), "services": [str(key) for key in forms._items], "texture_kb": forms.total,
             "texture_kb_measured": sum(form_texture_kb(blocks) for blocks in kept),
-            "widgets": sum(1 for blocks in kept for block in blocks for _w in block.walk(restrict=True))}
+            "blocks": sum(len(blocks) for blocks in kept),
+            "texture_kb_each": [form_texture_kb(blocks) for blocks in kept],
+            "widgets": sum(1 for blocks in kept for block in blocks for _w in block.walk(restrict=True)),
+            "of_current_catalog": screen._forms_catalog is App.get_running_app().controller.catalog}
 
 
 def _forms_kept(report: dict[str, Any]) -> str:

@@ -242,6 +242,7 @@ class ServiceScreen(SubPage):
         self._forms: Lru[list[FieldBlock]] = Lru(FORM_TEXTURES_KEPT_KB, cost=form_texture_kb)
         self._form_shown: str | None = None  # the kept form's key, measured again once it was drawn
         self._forms_catalog: Any = None
+        self._warm_after_visit = False  # a warm-up met a citizen's form: planned again after the visit
         self._refusal = ""
         self._to_draw = False  # a form built ahead, not drawn yet
         self.warm_up = WarmUp()
@@ -275,13 +276,34 @@ class ServiceScreen(SubPage):
         self.warm_up.restart(jobs)
 
     def _warm_form(self, service: Any) -> None:
+        if self.parent is not None or self.mode != "form" or self._built_for is not None:
+            # On screen, or holding the form a citizen filled (the confirm page's "edit" comes
+            # back to it): building here would show them another service's form. Planned
+            # again once their visit is wiped.
+            self._warm_after_visit = True
+            self.warm_up.drop_rest()
+            return
+        self._forget_older_catalog()  # before `full`: the old catalog's forms count for nothing
         if self._forms.full():
             self.warm_up.drop_rest()
             return
-        if self.parent is None and self.mode == "form" and service.id not in self._forms:
+        if service.id not in self._forms:
             lay_out_off_screen(self)
             self._show_form(service)
             self._to_draw = True
+
+    def _forget_older_catalog(self) -> Any:
+        """The catalog forms are built from; the kept forms of an older one are dropped first.
+
+        A refreshed catalog may have changed any form's fields, and the old
+        forms' widgets and textures (up to the whole budget) would otherwise
+        stay until a citizen next opened a form.
+        """
+        catalog = app().controller.catalog
+        if catalog is not self._forms_catalog:
+            self._forms.clear()
+            self._forms_catalog = catalog
+        return catalog
 
     def _draw_warmed(self) -> None:
         if self._to_draw:
@@ -313,10 +335,7 @@ class ServiceScreen(SubPage):
     def _show_form(self, service: Any) -> None:
         """The service's form with every field empty: built the first time (or ahead, by
         `_warm_form`), then reused."""
-        catalog = app().controller.catalog
-        if catalog is not self._forms_catalog:  # a refreshed catalog may have changed the fields
-            self._forms.clear()
-            self._forms_catalog = catalog
+        catalog = self._forget_older_catalog()
         blocks = self._forms.get(service.id, lambda: [
             FieldBlock(field, catalog, self._input_focused) for field in service.form])
         self._form_shown = service.id
@@ -398,6 +417,10 @@ class ServiceScreen(SubPage):
         self.ids.form.clear_widgets()
         self.blocks = []
         self._built_for = None
+        self.mode = "form"  # the forms built ahead go where they show; set again on every entry
+        if self._warm_after_visit:
+            self._warm_after_visit = False
+            Clock.schedule_once(lambda _dt: self._plan_warm_up())
         self.summary = self.notice = self.description = ""
         self.payment.wipe()
         self.ids.keyboard.hide()

@@ -118,8 +118,28 @@ def warming_up() -> bool:
     return bool(_PENDING)
 
 
+def screens_laid_out() -> bool:
+    """Whether the kiosk window has given its screens their real size (after its first frame).
+
+    Until then the screen manager has Kivy's default 100 x 100 px, and
+    `lay_out_off_screen` would give a screen built ahead that size: the first
+    form built at a start rendered every label one letter wide (47 x 1,216 px
+    textures), was counted at half its real cost, and rendered again when a
+    citizen first opened it.
+    """
+    from kivy.app import App
+
+    manager = getattr(App.get_running_app(), "manager", None)
+    if manager is None:
+        return True  # no kiosk window (a bare Clock in the unit tests): nothing to wait for
+    from kivy.core.window import Window
+
+    return bool(manager.width == Window.width and manager.height > 100)
+
+
 class WarmUp:
-    """Run jobs one per main-loop turn, later; ``restart`` drops what is left of an older plan."""
+    """Run jobs one per main-loop turn, later, once the screens are laid out; ``restart`` drops
+    what is left of an older plan."""
 
     def __init__(self) -> None:
         self._jobs: list[Callable[[], None]] = []
@@ -139,7 +159,7 @@ class WarmUp:
     def _step(self, _dt: float) -> None:
         self._event = None
         try:
-            if self._jobs:
+            if self._jobs and screens_laid_out():
                 self._jobs.pop(0)()
         finally:
             if self._jobs:
