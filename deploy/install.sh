@@ -152,7 +152,7 @@ VERSION=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$SRC/kiosk/__init__.py")
 [ -n "$VERSION" ] || die "cannot read __version__ from $SRC/kiosk/__init__.py"
 # Same sources, same release id: a re-run reuses the release it built;
 # any change to what goes into the wheel makes a new one.
-SOURCES=(pyproject.toml README.md kiosk screens devices offline_queue)
+SOURCES=(pyproject.toml README.md LICENSE kiosk screens devices offline_queue)
 HASH=$(cd "$SRC" && find "${SOURCES[@]}" -type f ! -name '*.pyc' ! -name '*.mo' \
         ! -path '*/__pycache__/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-10)
 RELEASE="$VERSION-$HASH"
