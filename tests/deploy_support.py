@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 INSTALL = REPO / "deploy" / "install.sh"
 UNINSTALL = REPO / "deploy" / "uninstall.sh"
 # What install.sh reads from a source tree.
-TREE = ("pyproject.toml", "README.md", "kiosk.example.toml", "kiosk.service", "kiosk", "screens",
+TREE = ("pyproject.toml", "README.md", "LICENSE", "kiosk.example.toml", "kiosk.service", "kiosk", "screens",
         "devices", "offline_queue", "deploy", "docs/deploying.md")
 
 
