@@ -134,6 +134,11 @@ class _Probe:
             # (label textures, KB) and as measured now, and their widgets
             "forms_kept": [_forms_kept_report(o) for o in objects if type(o).__name__ == "ServiceScreen"],
             "catalog_version": getattr(App.get_running_app().controller.catalog, "version", None),
+            # every layout the screen keyboards keep, by the width its keys were laid out at
+            # (built ahead at the window's width, not at a screen's 100 px before the first frame)
+            "keyboard_layout_widths": sorted({round(row.width) for o in objects
+                                              if type(o).__name__ == "OnScreenKeyboard"
+                                              for rows in o._layouts.values() for row in rows}),
             # screens/label_memory.py: a label's SDL surface kept after its texture is made
             "label_surfaces_kept": sum(1 for o in objects if type(o).__name__ == "LabelSDL2"
                                        and getattr(o, "_surface", None) is not None),

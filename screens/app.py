@@ -352,7 +352,9 @@ class KioskApp(App):
             if screen is self.manager.current_screen:
                 continue
             for keyboard in (w for w in screen.walk() if isinstance(w, OnScreenKeyboard)):
-                lay_out_off_screen(screen)
+                # Sized when the job runs: at the start the screens get their size only with
+                # the first frame, and keys laid out before it would be 8 px wide.
+                jobs.append(lambda screen=screen: lay_out_off_screen(screen))
                 jobs += keyboard.warm_jobs(lambda screen=screen: draw_once(screen))
         self._keyboards_warm_up.restart(jobs)
 

@@ -66,7 +66,9 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
         with run_kiosk(xvfb_display, tmp_path / "kiosk", factory="bench.memory_soak:build",
                        config_extra=config_for(sim, printer), extra_env={PROBE_ENV: str(probes)}) as kiosk:
             wait_warm(kiosk, timeout_s=30)
-            assert kiosk.state()["screen"] == "attract"
+            state = kiosk.state()
+            assert state["screen"] == "attract"
+            window_width = state["window"][0]
             at_attract = probe(kiosk.proc.pid, probes, 0)
             widgets = at_attract["widgets"]
             forms_kept = at_attract["forms_kept"][0]
@@ -82,8 +84,11 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
         sim.stop()
     assert widgets.get("ServiceRow") == rows
     assert widgets.get("CategoryTile") == len(catalog.categories)
-    # Keyboards: Georgian text, English text (password), the four number pads, e-mail.
+    # Keyboards: Georgian text, English text (password), the four number pads, e-mail; laid out
+    # at the window's width (before the first frame a screen is 100 px wide: keys of 8 px).
     assert widgets.get("KeyboardKey", 0) > 200
+    widths = at_attract["keyboard_layout_widths"]
+    assert widths and min(widths) > window_width / 2, (widths, window_width)
     # Forms built ahead until their label textures fill the service screen's budget (another of
     # their average would not fit), and then no more: each holds its textures for good. What
     # the screen counted is what they hold, measured again here once drawn.
