@@ -4,6 +4,9 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+
+import pytest
 
 # Kivy reads these at import: keep it out of ~/.kivy and away from pytest's argv
 # in every worker, whichever test imports it first.
@@ -20,3 +23,24 @@ pytest_plugins: list[str] = [
     "tests.xvfb",  # private Xvfb display and the kiosk window driven through its socket
     "tests.fuzz_profiles",  # hypothesis budgets of tests/test_fuzz_*.py (--hypothesis-profile=long)
 ]
+
+
+@pytest.fixture(autouse=True)
+def _kiosk_log_handler_removed_after_the_test() -> Iterator[None]:
+    """A test that runs a command in-process (`kiosk.cli.main`) sets up the kiosk's logging.
+
+    Left in place, the root handler it adds writes the info lines of every
+    later test's background threads (card reader, printer status) to the
+    worker's stderr between tests, where they broke into pytest's progress.
+    """
+    import logging
+
+    from kiosk.logs import KeyValueFormatter
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers and isinstance(handler.formatter, KeyValueFormatter):
+            root.removeHandler(handler)
+    root.setLevel(level)
