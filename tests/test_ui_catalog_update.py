@@ -18,7 +18,7 @@ import pytest
 
 from bench.memory_soak import PROBE_ENV, log_in, probe, publish_catalog, wait_warm
 from tests.ui_services_support import back_home, open_service, send_and_check, typed
-from tests.ui_sim_controller import SimKiosk, config_for
+from tests.ui_sim_controller import SimKiosk, sim_kiosk
 
 pytestmark = pytest.mark.ui
 
@@ -28,23 +28,13 @@ _versions = itertools.count(1)
 @pytest.fixture(scope="module")
 def probed(xvfb_display: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SimKiosk, Path]]:
     """The real window over the portal simulator, with the memory benches' probe (SIGUSR2)."""
-    from devices.printer_sim import start_printer_sim
-    from kiosk.portal import simulator
-    from tests.xvfb import run_kiosk
-
     workdir = tmp_path_factory.mktemp("catalog-update")
     probes = workdir / "probes"
     probes.mkdir()
-    sim = simulator.start(workdir / "portal" / "portal.sqlite3")
-    printer = start_printer_sim(workdir / "printed")
-    try:
-        with run_kiosk(xvfb_display, workdir / "kiosk", factory="bench.memory_soak:build",
-                       config_extra=config_for(sim, printer), extra_env={PROBE_ENV: str(probes)}) as kiosk:
-            wait_warm(kiosk, timeout_s=30)
-            yield SimKiosk(kiosk, sim, printer), probes
-    finally:
-        printer.stop()
-        sim.stop()
+    with sim_kiosk(xvfb_display, workdir, factory="bench.memory_soak:build",
+                   extra_env={PROBE_ENV: str(probes)}) as running:
+        wait_warm(running.kiosk, timeout_s=30)
+        yield running, probes
 
 
 _probes = itertools.count()

@@ -47,41 +47,33 @@ def test_lists_tiles_and_keyboards_are_built_before_the_first_citizen(xvfb_displ
     state turns false; the memory benches read their start figure after it.
     """
     from bench.memory_soak import PROBE_ENV, log_in, probe, wait_warm
-    from devices.printer_sim import start_printer_sim
     from kiosk.catalog import Catalog
-    from kiosk.portal import simulator
     from kiosk.portal.simulator.seed import load_catalog
     from screens.services import FORM_TEXTURES_KEPT_KB
     from tests.ui_services_support import open_service
-    from tests.ui_sim_controller import config_for
-    from tests.xvfb import run_kiosk
+    from tests.ui_sim_controller import sim_kiosk
 
     catalog = Catalog.from_document(load_catalog())
     rows = sum(len(catalog.services_in(category.id)) for category in catalog.categories)
     probes = tmp_path / "probes"
     probes.mkdir()
-    sim = simulator.start(tmp_path / "portal" / "portal.sqlite3")
-    printer = start_printer_sim(tmp_path / "printed")
-    try:
-        with run_kiosk(xvfb_display, tmp_path / "kiosk", factory="bench.memory_soak:build",
-                       config_extra=config_for(sim, printer), extra_env={PROBE_ENV: str(probes)}) as kiosk:
-            wait_warm(kiosk, timeout_s=30)
-            state = kiosk.state()
-            assert state["screen"] == "attract"
-            window_width = state["window"][0]
-            at_attract = probe(kiosk.proc.pid, probes, 0)
-            widgets = at_attract["widgets"]
-            forms_kept = at_attract["forms_kept"][0]
-            # A citizen opens the form of the longest options (every agency, up to three lines
-            # each), then leaves it: measured once drawn, it pushes older forms out.
-            log_in(kiosk)
-            open_service(kiosk, "personal", "complaint-to-agency")
-            kiosk.tap("back")
-            kiosk.wait(screen="category")
-            after_options = probe(kiosk.proc.pid, probes, 1)["forms_kept"][0]
-    finally:
-        printer.stop()
-        sim.stop()
+    with sim_kiosk(xvfb_display, tmp_path, factory="bench.memory_soak:build",
+                   extra_env={PROBE_ENV: str(probes)}) as running:
+        kiosk = running.kiosk
+        wait_warm(kiosk, timeout_s=30)
+        state = kiosk.state()
+        assert state["screen"] == "attract"
+        window_width = state["window"][0]
+        at_attract = probe(kiosk.proc.pid, probes, 0)
+        widgets = at_attract["widgets"]
+        forms_kept = at_attract["forms_kept"][0]
+        # A citizen opens the form of the longest options (every agency, up to three lines
+        # each), then leaves it: measured once drawn, it pushes older forms out.
+        log_in(kiosk)
+        open_service(kiosk, "personal", "complaint-to-agency")
+        kiosk.tap("back")
+        kiosk.wait(screen="category")
+        after_options = probe(kiosk.proc.pid, probes, 1)["forms_kept"][0]
     assert widgets.get("ServiceRow") == rows
     assert widgets.get("CategoryTile") == len(catalog.categories)
     # Keyboards: Georgian text, English text (password), the four number pads, e-mail; laid out

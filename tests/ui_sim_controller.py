@@ -56,7 +56,10 @@ def config_for(sim: Any, printer: Any) -> str:
 
 
 @contextlib.contextmanager
-def sim_kiosk(display: str, workdir: Path, **session: int) -> Iterator[SimKiosk]:
+def sim_kiosk(display: str, workdir: Path, factory: str = "tests.ui_sim_controller:build",
+              extra_env: dict[str, str] | None = None, **session: int) -> Iterator[SimKiosk]:
+    """The window over a portal simulator and a printer stand-in of its own (``factory``:
+    bench.memory_soak's adds the memory probe, with ``extra_env``)."""
     from devices.printer_sim import start_printer_sim
     from kiosk.portal import simulator
     from tests.xvfb import run_kiosk
@@ -64,7 +67,7 @@ def sim_kiosk(display: str, workdir: Path, **session: int) -> Iterator[SimKiosk]
     sim = simulator.start(workdir / "portal" / "portal.sqlite3")
     printer = start_printer_sim(workdir / "printed")
     try:
-        with run_kiosk(display, workdir / "kiosk", factory="tests.ui_sim_controller:build",
+        with run_kiosk(display, workdir / "kiosk", factory=factory, extra_env=extra_env,
                        config_extra=config_for(sim, printer), **session) as kiosk:
             yield SimKiosk(kiosk, sim, printer)
     finally:
