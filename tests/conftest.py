@@ -26,21 +26,22 @@ pytest_plugins: list[str] = [
 
 
 @pytest.fixture(autouse=True)
-def _kiosk_log_handler_removed_after_the_test() -> Iterator[None]:
-    """A test that runs a command in-process (`kiosk.cli.main`) sets up the kiosk's logging.
+def _root_log_handlers_restored_after_the_test() -> Iterator[None]:
+    """Handlers a test left on the root logger are removed, and its level put back.
 
-    Left in place, the root handler it adds writes the info lines of every
-    later test's background threads (card reader, printer status) to the
-    worker's stderr between tests, where they broke into pytest's progress.
+    A test that runs a command in-process (`kiosk.cli.main`) sets up the
+    kiosk's logging; the first import of python-escpos calls
+    `logging.basicConfig()`. Either handler, left in place, wrote the lines of
+    later tests' background threads (card reader, printer, portal simulator)
+    to the worker's stderr, into pytest's progress output. pytest's own
+    capturing handlers are its to remove.
     """
     import logging
-
-    from kiosk.logs import KeyValueFormatter
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
     for handler in list(root.handlers):
-        if handler not in handlers and isinstance(handler.formatter, KeyValueFormatter):
+        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
             root.removeHandler(handler)
     root.setLevel(level)
