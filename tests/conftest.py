@@ -25,23 +25,30 @@ pytest_plugins: list[str] = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _root_log_handlers_restored_after_the_test() -> Iterator[None]:
-    """Handlers a test left on the root logger are removed, and its level put back.
-
-    A test that runs a command in-process (`kiosk.cli.main`) sets up the
-    kiosk's logging; the first import of python-escpos calls
-    `logging.basicConfig()`. Either handler, left in place, wrote the lines of
-    later tests' background threads (card reader, printer, portal simulator)
-    to the worker's stderr, into pytest's progress output. pytest's own
-    capturing handlers are its to remove.
-    """
+def _drop_root_handlers_but_pytests() -> None:
     import logging
 
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
     for handler in list(root.handlers):
-        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+        if not type(handler).__module__.startswith("_pytest"):
             root.removeHandler(handler)
-    root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _no_root_log_handlers_between_tests() -> Iterator[None]:
+    """No test starts or ends with a root log handler of anyone but pytest, at its own level.
+
+    A test that runs a command in-process (`kiosk.cli.main`) sets up the
+    kiosk's logging; python-escpos calls `logging.basicConfig()` when first
+    imported, here while pytest collects the printer tests. Either handler,
+    left in place, wrote the lines of later tests' background threads (card
+    reader, printer, portal simulator) to the worker's stderr, into pytest's
+    progress output. pytest's own capturing handlers are its to remove.
+    """
+    import logging
+
+    level = logging.getLogger().level
+    _drop_root_handlers_but_pytests()
+    yield
+    _drop_root_handlers_but_pytests()
+    logging.getLogger().setLevel(level)
