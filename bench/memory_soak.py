@@ -474,10 +474,10 @@ def _forms_kept_report(screen: Any) -> dict[str, Any]:
 
     forms = screen._forms
     kept = list(forms.values())
+    each_kb = [form_texture_kb(blocks) for blocks in kept]
     return {"forms": len(kept), "services": [str(key) for key in forms._items], "texture_kb": forms.total,
-            "texture_kb_measured": sum(form_texture_kb(blocks) for blocks in kept),
+            "texture_kb_measured": sum(each_kb), "texture_kb_each": each_kb,
             "blocks": sum(len(blocks) for blocks in kept),
-            "texture_kb_each": [form_texture_kb(blocks) for blocks in kept],
             "widgets": sum(1 for blocks in kept for block in blocks for _w in block.walk(restrict=True)),
             "of_current_catalog": screen._forms_catalog is App.get_running_app().controller.catalog}
 
