@@ -148,7 +148,8 @@ class _Probe:
             "texture_sizes": dict(Counter(f"{o.width}x{o.height}" for o in objects
                                           if type(o).__name__ == "Texture")),
             # a Line's vertex buffer follows its points (wide lines: about 4 vertices a point)
-            "line_points": sum(len(o.points) // 2 for o in objects if type(o).__name__ == "Line")}
+            "line_points": sum(len(o.points) // 2 for o in objects if type(o).__name__ == "Line"),
+            "wide_lines": _wide_lines(objects)}
         if os.environ.get(TRIM_ENV):
             # glibc keeps freed heap pages mapped; malloc_trim hands them back. What RSS
             # loses here was free memory kept by the allocator, not memory in use.
@@ -186,6 +187,38 @@ class _Probe:
             # start: tracing every allocation makes building the screens ahead so slow that
             # the window stops answering; growth per visit is what is looked for anyway.
             tracemalloc.start(8)
+
+
+def _wide_lines(objects: list[Any]) -> dict[str, Any]:
+    """Every widget's Lines wider than 1 px, and those of them drawn in a colour that is not opaque.
+
+    Kivy draws such a line twice, through the stencil buffer, on every frame
+    its widget is drawn (so that it does not darken where it overlaps itself):
+    a transparent border on a button cost the attract screen about a third of
+    its CPU under software GL. The colour is the last Color before the Line in
+    the same canvas, as every .kv rule here sets one.
+    """
+    from kivy.graphics import Canvas, Color, Line
+    from kivy.uix.widget import Widget
+
+    checked, translucent = 0, []
+    for widget in (o for o in objects if issubclass(type(o), Widget)):  # not weak proxies
+        for canvas in (widget.canvas.before, widget.canvas, widget.canvas.after):
+            alpha, pending = 1.0, list(canvas.children)
+            while pending:
+                instruction = pending.pop(0)
+                if isinstance(instruction, Canvas):  # a child widget's: walked as its own
+                    continue
+                if isinstance(instruction, Color):
+                    alpha = instruction.a
+                elif isinstance(instruction, Line) and instruction.width > 1:
+                    checked += 1
+                    if alpha < 1:
+                        translucent.append(
+                            f"{type(widget).__name__}: {instruction.width:g} px, alpha {alpha:g}")
+                elif hasattr(instruction, "children"):
+                    pending[:0] = instruction.children
+    return {"checked": checked, "translucent": sorted(set(translucent))}
 
 
 def _where_held(objects: list[Any], secrets: list[str]) -> dict[str, list[str]]:
