@@ -87,10 +87,11 @@ RESTART_EXIT_CODE = 75
 def over_limit(released: Released | None, limit_mb: int) -> bool:
     """Whether the kiosk should restart now, between citizens (``limit_mb`` 0: never).
 
-    A safety net, not a fix: no leak is known. Over 260 field-trial visits in
-    one process (`bench/memory_soak.py --trial --visits 260`) resident memory
-    stayed within 473-503 MB, moving with what the screens last built, with no
-    trend after the 60th visit. But a kiosk runs for weeks,
+    A safety net, not a fix: no leak is known. Over 1,000 field-trial
+    citizens in one process, with faults (README, 2026-12-06), resident
+    memory settled over the first ~100 visits and then rose 1.4 MB over the
+    next 900 (means of each hundred), single readings moving in a ~17 MB
+    band with what the screens last built. But a kiosk runs for weeks,
     and a slow growth nobody has found would end with the kernel's OOM
     killer in the middle of somebody's visit. Asked only with the attract
     screen showing and only after freed heap went back, so the figure is what
