@@ -194,8 +194,8 @@ def _wide_lines(objects: list[Any]) -> dict[str, Any]:
 
     Kivy draws such a line twice, through the stencil buffer, on every frame
     its widget is drawn (so that it does not darken where it overlaps itself):
-    a transparent border on a button cost the attract screen about a third of
-    its CPU under software GL. The colour is the last Color before the Line in
+    transparent borders on buttons cost the attract screen about a quarter of
+    its CPU under software GL (bench/idle_cpu.py). The colour is the last Color before the Line in
     the same canvas, as every .kv rule here sets one.
     """
     from kivy.graphics import Canvas, Color, Line
