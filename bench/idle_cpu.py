@@ -18,16 +18,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.memory_soak import wait_warm  # noqa: E402
 from kiosk.automation import AutomationClient  # noqa: E402
 from kiosk.xvfb import Xvfb  # noqa: E402
 
@@ -68,16 +71,6 @@ def demo(tree: Path, workdir: Path) -> Iterator[tuple[subprocess.Popen[bytes], A
         server.stop()
 
 
-def wait_warm(client: AutomationClient, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        state = client.send({"cmd": "state"})
-        if state.get("screen") == "attract" and not state.get("warming_up", True):
-            return
-        time.sleep(0.5)
-    raise SystemExit("the kiosk did not finish warming up")
-
-
 @contextlib.contextmanager
 def worktree(rev: str) -> Iterator[Path]:
     """REV checked out beside this one, its message catalogues compiled, removed afterwards."""
@@ -89,6 +82,7 @@ def worktree(rev: str) -> Iterator[Path]:
         yield path
     finally:
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)], check=False)
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def main() -> int:
@@ -107,7 +101,7 @@ def main() -> int:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="idle-cpu-")))
             running.append((name, *stack.enter_context(demo(tree, workdir))))
         for _name, _proc, client in running:
-            wait_warm(client)
+            wait_warm(SimpleNamespace(state=lambda c=client: c.send({"cmd": "state"})), timeout_s=120)
         time.sleep(args.settle_s)
         before = [cpu_seconds(proc.pid) for _name, proc, _client in running]
         time.sleep(args.seconds)
