@@ -173,6 +173,9 @@ def test_door_lockout_screen_actions_audit_and_leave(sim_kiosk: KioskUnderTest) 
     # The default language: the screen follows at once, and visits start in it.
     kiosk.tap("maint-language-ru")
     assert text_when(kiosk, "maint-leave", lambda t: "Выйти" in t) == "Выйти из обслуживания"
+    # The screen is in Russian before the action has ended; until it has, every action is
+    # disabled (a fresh clone's run tapped "ka" in between and got `disabled`).
+    text_when(kiosk, "maint-result", lambda t: "Язык по умолчанию" in t or "Default language" in t)
     kiosk.tap("maint-language-ka")
     text_when(kiosk, "maint-leave", lambda t: t == "მომსახურებიდან გასვლა")
 
